@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rtnetlink mirror: one socket subscribed to link, address and route groups, dumped once at
+ * start and again (mark and sweep) whenever the copy may have drifted: ENOBUFS, an interrupted
+ * dump, or the kernel's silent IPv4 flushes. Event-driven on sd-event; nothing polls.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "netstate.h"
+#include "rtnl.h"
+
+typedef struct MirrorCounters {
+	uint64_t netlink_events; /* kernel notifications applied (dump replies not counted) */
+	uint64_t resyncs; /* dumps after the first, whatever the reason */
+	uint64_t overruns; /* ENOBUFS on the socket: notifications were lost */
+	uint64_t dumps_interrupted; /* NLM_F_DUMP_INTR: the table changed under a dump */
+	uint64_t malformed; /* messages that failed validation and were ignored */
+} MirrorCounters;
+
+typedef struct Mirror Mirror;
+
+typedef struct MirrorCallbacks {
+	void (*changed)(Mirror *m, void *userdata); /* the model changed; called once per message */
+	void (*synced)(Mirror *m, void *userdata); /* a full dump completed and the model is exact */
+	void *userdata;
+} MirrorCallbacks;
+
+typedef struct MirrorOptions {
+	int rcvbuf; /* receive buffer in bytes; 0 = the default 32 MiB */
+} MirrorOptions;
+
+_must_check_ int mirror_new(sd_event *event, NetState *ns, const MirrorOptions *options,
+			    const MirrorCallbacks *callbacks, Mirror **ret);
+Mirror *mirror_free(Mirror *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Mirror *, mirror_free);
+
+/* Starts the first dump. The synced callback fires when it is complete. */
+_must_check_ int mirror_start(Mirror *m);
+/* Asks for a full mark-and-sweep resync soon (used after a filter change and by Reconcile). */
+void mirror_request_resync(Mirror *m, SyncScope scope);
+
+const MirrorCounters *mirror_counters(const Mirror *m);
+bool mirror_is_synced(const Mirror *m);
+bool mirror_is_dumping(const Mirror *m);

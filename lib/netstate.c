@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <net/if.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netstate.h"
+#include "rtnl.h"
+
+struct NetState {
+	Link **links; /* sorted by ifindex */
+	size_t n_links;
+	size_t links_allocated;
+
+	Route **buckets; /* kept routes, chained by their identity (route_key) */
+	size_t n_buckets;
+	size_t n_routes;
+	uint64_t routes_other_unlinked[2]; /* counted routes with no output device (blackhole, …) */
+
+	Prefix *native;
+	size_t n_native;
+	Prefix *peers;
+	size_t n_peers;
+
+	uint32_t generation;
+};
+
+static const char *const TUNNEL_KINDS[] = {
+	"vxlan", "geneve", "wireguard", "ipip", "sit", "gre", "gretap", "ip6gre", "ip6gretap",
+	"ip6tnl", "vti", "vti6", "erspan", "ip6erspan", "bareudp", "gtp", "fou", "ipoib",
+};
+
+bool link_is_tunnel(const Link *l)
+{
+	for (size_t i = 0; i < ELEMENTSOF(TUNNEL_KINDS); i++)
+		if (strcmp(l->kind, TUNNEL_KINDS[i]) == 0)
+			return true;
+	return false;
+}
+
+static unsigned family_index(int family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+int netstate_new(NetState **ret)
+{
+	NetState *ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	ns->n_buckets = 256;
+	ns->buckets = calloc(ns->n_buckets, sizeof(*ns->buckets));
+	if (!ns->buckets) {
+		free(ns);
+		return -ENOMEM;
+	}
+	*ret = ns;
+	return 0;
+}
+
+static void link_free(Link *l)
+{
+	if (!l)
+		return;
+	free(l->addresses);
+	free(l);
+}
+
+NetState *netstate_free(NetState *ns)
+{
+	if (!ns)
+		return NULL;
+	for (size_t i = 0; i < ns->n_links; i++)
+		link_free(ns->links[i]);
+	free(ns->links);
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (Route *r = ns->buckets[b], *next; r; r = next) {
+			next = r->hash_next;
+			free(r);
+		}
+	free(ns->buckets);
+	free(ns->native);
+	free(ns->peers);
+	free(ns);
+	return NULL;
+}
+
+static int copy_prefixes(const Prefix *src, size_t n, Prefix **ret)
+{
+	Prefix *copy = NULL;
+
+	if (n > 0) {
+		copy = calloc(n, sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, src, n * sizeof(*copy));
+	}
+	*ret = copy;
+	return 0;
+}
+
+int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_native,
+			      const Prefix *peers, size_t n_peers)
+{
+	_cleanup_free_ Prefix *native_copy = NULL, *peers_copy = NULL;
+
+	if (copy_prefixes(native, n_native, &native_copy) < 0 ||
+	    copy_prefixes(peers, n_peers, &peers_copy) < 0)
+		return -ENOMEM;
+	free(ns->native);
+	free(ns->peers);
+	ns->native = TAKE_PTR(native_copy);
+	ns->n_native = n_native;
+	ns->peers = TAKE_PTR(peers_copy);
+	ns->n_peers = n_peers;
+	return 0;
+}
+
+/* ---- links ---- */
+
+static size_t link_position(const NetState *ns, uint32_t ifindex, bool *ret_found)
+{
+	size_t lo = 0, hi = ns->n_links;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ns->links[mid]->ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*ret_found = lo < ns->n_links && ns->links[lo]->ifindex == ifindex;
+	return lo;
+}
+
+const Link *netstate_link(const NetState *ns, uint32_t ifindex)
+{
+	bool found;
+	size_t pos = link_position(ns, ifindex, &found);
+	return found ? ns->links[pos] : NULL;
+}
+
+static Link *link_mutable(NetState *ns, uint32_t ifindex)
+{
+	return (Link *)netstate_link(ns, ifindex);
+}
+
+const Link *netstate_link_by_name(const NetState *ns, const char *name)
+{
+	for (size_t i = 0; i < ns->n_links; i++)
+		if (strcmp(ns->links[i]->name, name) == 0)
+			return ns->links[i];
+	return NULL;
+}
+
+const Link *const *netstate_links(const NetState *ns, size_t *ret_n)
+{
+	*ret_n = ns->n_links;
+	return (const Link *const *)ns->links;
+}
+
+size_t netstate_bridge_ports(const NetState *ns, uint32_t bridge_ifindex)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ns->n_links; i++)
+		if (ns->links[i]->master == bridge_ifindex)
+			n++;
+	return n;
+}
+
+static bool link_attributes_equal(const Link *a, const Link *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->kind, b->kind) == 0 &&
+	       a->flags == b->flags && a->mtu == b->mtu && a->master == b->master &&
+	       memcmp(&a->tunnel, &b->tunnel, sizeof(a->tunnel)) == 0;
+}
+
+static int apply_link_new(NetState *ns, const Link *update)
+{
+	bool found;
+	size_t pos = link_position(ns, update->ifindex, &found);
+
+	if (found) {
+		Link *l = ns->links[pos];
+		int result = 0;
+		if (!link_attributes_equal(l, update))
+			result |= APPLY_CHANGED;
+		if ((l->flags & IFF_UP) && !(update->flags & IFF_UP))
+			result |= APPLY_IPV4_ROUTES_STALE;
+		memcpy(l->name, update->name, sizeof(l->name));
+		memcpy(l->kind, update->kind, sizeof(l->kind));
+		l->flags = update->flags;
+		l->mtu = update->mtu;
+		l->master = update->master;
+		l->tunnel = update->tunnel;
+		l->generation = ns->generation;
+		return result;
+	}
+
+	if (ns->n_links == ns->links_allocated) {
+		size_t n = ns->links_allocated ? ns->links_allocated * 2 : 16;
+		Link **links = realloc(ns->links, n * sizeof(*links));
+		if (!links)
+			return -ENOMEM;
+		ns->links = links;
+		ns->links_allocated = n;
+	}
+	Link *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	*l = *update;
+	l->addresses = NULL;
+	l->n_addresses = 0;
+	memset(l->routes_other, 0, sizeof(l->routes_other));
+	l->generation = ns->generation;
+	memmove(ns->links + pos + 1, ns->links + pos, (ns->n_links - pos) * sizeof(*ns->links));
+	ns->links[pos] = l;
+	ns->n_links++;
+	return APPLY_CHANGED;
+}
+
+static bool route_uses_link(const Route *r, uint32_t ifindex)
+{
+	for (size_t i = 0; i < r->n_nexthops; i++)
+		if (r->nexthops[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+static void remove_routes_where(NetState *ns, bool (*doomed)(const Route *, const void *),
+				const void *arg, size_t *ret_removed)
+{
+	for (size_t b = 0; b < ns->n_buckets; b++) {
+		Route **link = &ns->buckets[b];
+		while (*link) {
+			Route *r = *link;
+			if (doomed(r, arg)) {
+				*link = r->hash_next;
+				free(r);
+				ns->n_routes--;
+				(*ret_removed)++;
+			} else {
+				link = &r->hash_next;
+			}
+		}
+	}
+}
+
+static bool route_through(const Route *r, const void *arg)
+{
+	return route_uses_link(r, *(const uint32_t *)arg);
+}
+
+/* The kernel removes the routes of a vanished device without one RTM_DELROUTE each (IPv4). */
+static size_t remove_link_at(NetState *ns, size_t pos)
+{
+	uint32_t ifindex = ns->links[pos]->ifindex;
+	size_t removed = 1;
+
+	link_free(ns->links[pos]);
+	memmove(ns->links + pos, ns->links + pos + 1, (ns->n_links - pos - 1) * sizeof(*ns->links));
+	ns->n_links--;
+	remove_routes_where(ns, route_through, &ifindex, &removed);
+	return removed;
+}
+
+static int apply_link_del(NetState *ns, uint32_t ifindex)
+{
+	bool found;
+	size_t pos = link_position(ns, ifindex, &found);
+
+	if (!found)
+		return 0;
+	remove_link_at(ns, pos);
+	return APPLY_CHANGED;
+}
+
+/* ---- addresses ---- */
+
+static LinkAddress *find_address(Link *l, const Prefix *p)
+{
+	for (size_t i = 0; i < l->n_addresses; i++) {
+		const Prefix *q = &l->addresses[i].prefix;
+		if (q->family == p->family && q->len == p->len &&
+		    memcmp(q->addr.bytes, p->addr.bytes, inaddr_size(p->family)) == 0)
+			return &l->addresses[i];
+	}
+	return NULL;
+}
+
+static int apply_addr(NetState *ns, uint32_t ifindex, const LinkAddress *update, bool add)
+{
+	Link *l = link_mutable(ns, ifindex);
+	if (!l)
+		return 0; /* the link's own deletion already took its addresses */
+
+	LinkAddress *a = find_address(l, &update->prefix);
+	if (!add) {
+		if (!a)
+			return 0;
+		*a = l->addresses[--l->n_addresses];
+		return APPLY_CHANGED |
+		       (update->prefix.family == AF_INET ? APPLY_IPV4_ROUTES_STALE : 0);
+	}
+	if (a) {
+		int changed = a->scope != update->scope ? APPLY_CHANGED : 0;
+		a->scope = update->scope;
+		a->generation = ns->generation;
+		return changed;
+	}
+	LinkAddress *grown = realloc(l->addresses, (l->n_addresses + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	l->addresses = grown;
+	l->addresses[l->n_addresses] = *update;
+	l->addresses[l->n_addresses].generation = ns->generation;
+	l->n_addresses++;
+	return APPLY_CHANGED;
+}
+
+/* ---- routes ---- */
+
+/* What makes a route distinct in the kernel's table (IPv6 adds the source prefix). */
+typedef struct RouteKey {
+	uint8_t family, dst_len, src_len, tos;
+	uint32_t table, priority;
+	uint8_t dst[16], src[16];
+} RouteKey;
+
+static RouteKey route_key(const Route *r)
+{
+	RouteKey k = {
+		.family = r->family,
+		.dst_len = r->dst_len,
+		.src_len = r->src_len,
+		.tos = r->tos,
+		.table = r->table,
+		.priority = r->priority,
+	};
+	memcpy(k.dst, r->dst.bytes, sizeof(k.dst));
+	memcpy(k.src, r->src.bytes, sizeof(k.src));
+	return k;
+}
+
+static size_t route_hash(const RouteKey *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(*k); i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+static Route **route_slot(NetState *ns, const RouteKey *k)
+{
+	Route **slot = &ns->buckets[route_hash(k) & (ns->n_buckets - 1)];
+
+	for (; *slot; slot = &(*slot)->hash_next) {
+		RouteKey other = route_key(*slot);
+		if (memcmp(&other, k, sizeof(*k)) == 0)
+			break;
+	}
+	return slot;
+}
+
+static int grow_buckets(NetState *ns)
+{
+	size_t n = ns->n_buckets * 2;
+	Route **buckets = calloc(n, sizeof(*buckets));
+	if (!buckets)
+		return -ENOMEM;
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (Route *r = ns->buckets[b], *next; r; r = next) {
+			next = r->hash_next;
+			RouteKey k = route_key(r);
+			size_t h = route_hash(&k) & (n - 1);
+			r->hash_next = buckets[h];
+			buckets[h] = r;
+		}
+	free(ns->buckets);
+	ns->buckets = buckets;
+	ns->n_buckets = n;
+	return 0;
+}
+
+bool netstate_route_is_kept(const NetState *ns, const Route *r)
+{
+	Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
+	bool has_gateway = false;
+
+	if (r->type != RTN_UNICAST && r->type != RTN_BLACKHOLE && r->type != RTN_UNREACHABLE &&
+	    r->type != RTN_PROHIBIT)
+		return false; /* local, broadcast, multicast: the kernel's own bookkeeping */
+	if (r->dst_len == 0)
+		return true; /* default route */
+	for (size_t i = 0; i < ns->n_native; i++)
+		if (prefix_overlaps(&ns->native[i], &dst))
+			return true;
+	for (size_t i = 0; i < ns->n_peers; i++)
+		if (prefix_contains(&dst, ns->peers[i].family, &ns->peers[i].addr))
+			return true;
+	for (size_t i = 0; i < r->n_nexthops; i++) {
+		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
+		if (l && link_is_tunnel(l))
+			return true;
+		if (r->nexthops[i].gw_family)
+			has_gateway = true;
+	}
+	/* Connected: reached on the device itself, as the prefix routes of the node's addresses. */
+	return r->type == RTN_UNICAST && r->n_nexthops > 0 && !has_gateway;
+}
+
+static uint64_t *other_counter(NetState *ns, const Route *r)
+{
+	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
+	unsigned f = family_index(r->family);
+	return l ? &l->routes_other[f] : &ns->routes_other_unlinked[f];
+}
+
+static bool route_attributes_equal(const Route *a, const Route *b)
+{
+	return a->protocol == b->protocol && a->scope == b->scope && a->type == b->type &&
+	       a->flags == b->flags && a->multipath == b->multipath &&
+	       a->n_nexthops == b->n_nexthops &&
+	       memcmp(a->nexthops, b->nexthops, a->n_nexthops * sizeof(Nexthop)) == 0;
+}
+
+/* One allocation: the route, then its nexthops. */
+static Route *route_copy(const Route *src)
+{
+	Route *r = malloc(sizeof(*r) + src->n_nexthops * sizeof(Nexthop));
+	if (!r)
+		return NULL;
+	*r = *src;
+	r->hash_next = NULL;
+	r->nexthops = (Nexthop *)(r + 1);
+	memcpy(r->nexthops, src->nexthops, src->n_nexthops * sizeof(Nexthop));
+	return r;
+}
+
+static int apply_route_new(NetState *ns, const Route *update, bool replace)
+{
+	if (!netstate_route_is_kept(ns, update)) {
+		if (!replace)
+			(*other_counter(ns, update))++;
+		return 0;
+	}
+
+	RouteKey k = route_key(update);
+	Route **slot = route_slot(ns, &k);
+	if (*slot) {
+		Route *old = *slot;
+		if (route_attributes_equal(old, update)) {
+			old->generation = ns->generation;
+			return 0;
+		}
+		Route *r = route_copy(update);
+		if (!r)
+			return -ENOMEM;
+		r->hash_next = old->hash_next;
+		r->generation = ns->generation;
+		*slot = r;
+		free(old);
+		return APPLY_CHANGED;
+	}
+
+	if (ns->n_routes >= ns->n_buckets) {
+		if (grow_buckets(ns) < 0)
+			return -ENOMEM;
+		slot = route_slot(ns, &k);
+	}
+	Route *r = route_copy(update);
+	if (!r)
+		return -ENOMEM;
+	r->generation = ns->generation;
+	*slot = r;
+	ns->n_routes++;
+	return APPLY_CHANGED;
+}
+
+static int apply_route_del(NetState *ns, const Route *update)
+{
+	RouteKey k = route_key(update);
+	Route **slot = route_slot(ns, &k);
+
+	if (!*slot) {
+		if (!netstate_route_is_kept(ns, update)) {
+			uint64_t *counter = other_counter(ns, update);
+			if (*counter > 0)
+				(*counter)--;
+		}
+		return 0;
+	}
+	Route *r = *slot;
+	*slot = r->hash_next;
+	free(r);
+	ns->n_routes--;
+	return APPLY_CHANGED;
+}
+
+int netstate_apply(NetState *ns, const RtnlMessage *m)
+{
+	switch (m->kind) {
+	case RTNL_LINK_NEW:
+		return apply_link_new(ns, &m->link);
+	case RTNL_LINK_DEL:
+		return apply_link_del(ns, m->link.ifindex);
+	case RTNL_ADDR_NEW:
+	case RTNL_ADDR_DEL:
+		return apply_addr(ns, m->addr_ifindex, &m->address, m->kind == RTNL_ADDR_NEW);
+	case RTNL_ROUTE_NEW:
+		return apply_route_new(ns, &m->route, m->replace);
+	case RTNL_ROUTE_DEL:
+		return apply_route_del(ns, &m->route);
+	case RTNL_IGNORED:
+		break;
+	}
+	return 0;
+}
+
+/* ---- resync ---- */
+
+void netstate_begin_sync(NetState *ns, SyncScope scope)
+{
+	ns->generation++;
+	for (int f = 0; f < 2; f++) {
+		if (!(scope & (f == 0 ? SYNC_ROUTES4 : SYNC_ROUTES6)))
+			continue;
+		ns->routes_other_unlinked[f] = 0;
+		for (size_t i = 0; i < ns->n_links; i++)
+			ns->links[i]->routes_other[f] = 0;
+	}
+}
+
+typedef struct StaleRoutes {
+	uint32_t generation;
+	SyncScope scope;
+} StaleRoutes;
+
+static bool route_is_stale(const Route *r, const void *arg)
+{
+	const StaleRoutes *s = arg;
+	SyncScope family_scope = r->family == AF_INET ? SYNC_ROUTES4 : SYNC_ROUTES6;
+	return (s->scope & family_scope) && r->generation != s->generation;
+}
+
+size_t netstate_sweep(NetState *ns, SyncScope scope)
+{
+	size_t removed = 0;
+
+	if (scope & SYNC_LINKS)
+		for (size_t i = ns->n_links; i-- > 0;)
+			if (ns->links[i]->generation != ns->generation)
+				removed += remove_link_at(ns, i);
+	if (scope & SYNC_ADDRESSES)
+		for (size_t i = 0; i < ns->n_links; i++) {
+			Link *l = ns->links[i];
+			for (size_t j = l->n_addresses; j-- > 0;)
+				if (l->addresses[j].generation != ns->generation) {
+					l->addresses[j] = l->addresses[--l->n_addresses];
+					removed++;
+				}
+		}
+	StaleRoutes stale = {ns->generation, scope};
+	remove_routes_where(ns, route_is_stale, &stale, &removed);
+	return removed;
+}
+
+/* ---- reading ---- */
+
+int route_compare(const Route *a, const Route *b)
+{
+	int d;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	if ((d = memcmp(a->dst.bytes, b->dst.bytes, sizeof(a->dst.bytes))) != 0)
+		return d;
+	if (a->dst_len != b->dst_len)
+		return a->dst_len < b->dst_len ? -1 : 1;
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	if (a->tos != b->tos)
+		return a->tos < b->tos ? -1 : 1;
+	if ((d = memcmp(a->src.bytes, b->src.bytes, sizeof(a->src.bytes))) != 0)
+		return d;
+	return a->src_len < b->src_len ? -1 : a->src_len > b->src_len;
+}
+
+static int route_compare_indirect(const void *a, const void *b)
+{
+	return route_compare(*(const Route *const *)a, *(const Route *const *)b);
+}
+
+int netstate_sorted_routes(const NetState *ns, const Route ***ret, size_t *ret_n)
+{
+	const Route **routes = calloc(ns->n_routes ? ns->n_routes : 1, sizeof(*routes));
+	size_t n = 0;
+
+	if (!routes)
+		return -ENOMEM;
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (const Route *r = ns->buckets[b]; r; r = r->hash_next)
+			routes[n++] = r;
+	qsort(routes, n, sizeof(*routes), route_compare_indirect);
+	*ret = routes;
+	*ret_n = n;
+	return 0;
+}
+
+size_t netstate_routes_kept(const NetState *ns)
+{
+	return ns->n_routes;
+}
+
+uint64_t netstate_routes_seen(const NetState *ns)
+{
+	uint64_t n = ns->n_routes + ns->routes_other_unlinked[0] + ns->routes_other_unlinked[1];
+
+	for (size_t i = 0; i < ns->n_links; i++)
+		n += ns->links[i]->routes_other[0] + ns->links[i]->routes_other[1];
+	return n;
+}

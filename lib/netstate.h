@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The node's links, addresses and routes as the kernel reports them over rtnetlink.
+ *
+ * Links and their addresses are all kept. Routes are kept only when evaluation can need them
+ * (netstate_route_is_kept()); the others are counted per link and family, so that a node carrying
+ * a full Internet table costs a few counters, not a million objects.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inaddr.h"
+#include "macro.h"
+
+#define LINK_KIND_MAX 24
+#define ROUTE_NEXTHOPS_MAX 256
+
+/* vxlan and geneve details; Cilium's tunnel devices are "external" (collect-metadata). */
+typedef struct TunnelInfo {
+	bool present;
+	bool external;
+	bool learning;
+	uint32_t vni;
+	uint16_t dstport; /* host byte order */
+	uint8_t local_family; /* 0 when no local address is set */
+	InAddr local;
+	uint32_t underlying; /* ifindex of the device the tunnel sends through, 0 when unset */
+} TunnelInfo;
+
+typedef struct LinkAddress {
+	Prefix prefix; /* the local address and its prefix length */
+	uint8_t scope;
+	uint32_t generation;
+} LinkAddress;
+
+typedef struct Link {
+	uint32_t ifindex;
+	char name[IFNAMSIZ];
+	char kind[LINK_KIND_MAX]; /* IFLA_INFO_KIND; "" for physical devices and lo */
+	uint32_t flags; /* IFF_* */
+	uint32_t mtu;
+	uint32_t master; /* ifindex of the bridge or bond it is enslaved to, 0 when none */
+	TunnelInfo tunnel;
+
+	LinkAddress *addresses;
+	size_t n_addresses;
+	uint64_t routes_other[2]; /* routes counted but not kept: [0] IPv4, [1] IPv6 */
+	uint32_t generation;
+} Link;
+
+typedef struct Nexthop {
+	uint8_t gw_family; /* 0: directly connected, no gateway */
+	InAddr gw;
+	uint32_t ifindex;
+	uint8_t flags; /* RTNH_F_ONLINK and friends; the kernel's own DEAD/LINKDOWN marks are dropped */
+	uint8_t weight; /* rtnh_hops + 1 */
+} Nexthop;
+
+typedef struct Route {
+	struct Route *hash_next;
+	uint8_t family;
+	uint8_t dst_len;
+	uint8_t src_len;
+	uint8_t tos;
+	uint8_t protocol;
+	uint8_t scope;
+	uint8_t type;
+	bool multipath; /* came as RTA_MULTIPATH, even with one nexthop */
+	uint32_t table;
+	uint32_t priority;
+	uint32_t flags; /* rtm_flags without the kernel's own DEAD/LINKDOWN marks */
+	InAddr dst;
+	InAddr src;
+	uint32_t generation;
+	uint16_t n_nexthops;
+	Nexthop *nexthops;
+} Route;
+
+/* What a resync refreshes: objects of these classes not seen again are swept. */
+typedef enum SyncScope {
+	SYNC_LINKS = 1 << 0,
+	SYNC_ADDRESSES = 1 << 1,
+	SYNC_ROUTES4 = 1 << 2,
+	SYNC_ROUTES6 = 1 << 3,
+	SYNC_ALL = SYNC_LINKS | SYNC_ADDRESSES | SYNC_ROUTES4 | SYNC_ROUTES6,
+} SyncScope;
+
+/* What an applied message did, as bits. */
+typedef enum ApplyResult {
+	APPLY_CHANGED = 1 << 0,
+	/* A link went down or lost an IPv4 address: the kernel may have flushed IPv4 routes through it
+	 * without sending one RTM_DELROUTE each, so the caller should resync IPv4 routes. */
+	APPLY_IPV4_ROUTES_STALE = 1 << 1,
+} ApplyResult;
+
+typedef struct NetState NetState;
+typedef struct RtnlMessage RtnlMessage;
+
+_must_check_ int netstate_new(NetState **ret);
+NetState *netstate_free(NetState *ns);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NetState *, netstate_free);
+
+/* Which routes are kept: those into the native-routing CIDRs, and those covering a peer. Copies. */
+_must_check_ int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_native,
+					   const Prefix *peers, size_t n_peers);
+
+/* Applies one decoded message. Returns ApplyResult bits, or -ENOMEM. */
+_must_check_ int netstate_apply(NetState *ns, const RtnlMessage *m);
+
+/* Starts a mark-and-sweep resync of the given classes; messages applied from now on are "seen". */
+void netstate_begin_sync(NetState *ns, SyncScope scope);
+/* Drops what the resync begun last did not see again. Returns how many objects went. */
+size_t netstate_sweep(NetState *ns, SyncScope scope);
+
+bool netstate_route_is_kept(const NetState *ns, const Route *r);
+
+const Link *netstate_link(const NetState *ns, uint32_t ifindex);
+const Link *netstate_link_by_name(const NetState *ns, const char *name);
+/* Links in ifindex order. */
+const Link *const *netstate_links(const NetState *ns, size_t *ret_n);
+size_t netstate_bridge_ports(const NetState *ns, uint32_t bridge_ifindex);
+bool link_is_tunnel(const Link *l);
+
+/* Kept routes in a stable order (family, table, destination, metric). The caller frees the array. */
+_must_check_ int netstate_sorted_routes(const NetState *ns, const Route ***ret, size_t *ret_n);
+size_t netstate_routes_kept(const NetState *ns);
+/* Kept plus counted routes. */
+uint64_t netstate_routes_seen(const NetState *ns);
+
+int route_compare(const Route *a, const Route *b);
