@@ -323,10 +323,13 @@ static int apply_addr(NetState *ns, uint32_t ifindex, const LinkAddress *update,
 
 /* ---- routes ---- */
 
-/* What makes a route distinct in the kernel's table (IPv6 adds the source prefix). */
+/*
+ * What makes a route distinct in the kernel's table. IPv6 adds the source prefix and the device:
+ * fe80::/64 exists once per interface, with the same metric.
+ */
 typedef struct RouteKey {
 	uint8_t family, dst_len, src_len, tos;
-	uint32_t table, priority;
+	uint32_t table, priority, ipv6_oif;
 	uint8_t dst[16], src[16];
 } RouteKey;
 
@@ -339,6 +342,7 @@ static RouteKey route_key(const Route *r)
 		.tos = r->tos,
 		.table = r->table,
 		.priority = r->priority,
+		.ipv6_oif = r->family == AF_INET6 && r->n_nexthops > 0 ? r->nexthops[0].ifindex : 0,
 	};
 	memcpy(k.dst, r->dst.bytes, sizeof(k.dst));
 	memcpy(k.src, r->src.bytes, sizeof(k.src));
@@ -592,7 +596,10 @@ int route_compare(const Route *a, const Route *b)
 		return a->tos < b->tos ? -1 : 1;
 	if ((d = memcmp(a->src.bytes, b->src.bytes, sizeof(a->src.bytes))) != 0)
 		return d;
-	return a->src_len < b->src_len ? -1 : a->src_len > b->src_len;
+	if (a->src_len != b->src_len)
+		return a->src_len < b->src_len ? -1 : 1;
+	RouteKey ka = route_key(a), kb = route_key(b);
+	return ka.ipv6_oif < kb.ipv6_oif ? -1 : ka.ipv6_oif > kb.ipv6_oif;
 }
 
 static int route_compare_indirect(const void *a, const void *b)

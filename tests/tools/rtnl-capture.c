@@ -4,7 +4,7 @@
  * The file is the messages one after the other, each padded to 4 bytes as on the wire.
  *
  *   rtnl-capture dump FILE          the current namespace's links, addresses and routes
- *   rtnl-capture monitor FILE N     the next N link/address/route notifications
+ *   rtnl-capture monitor FILE       link/address/route notifications until 1 s passes without one
  *   rtnl-capture synth FILE KIND    one RTM_NEWLINK for a geneve (external, VNI 0, port 6081)
  *                                   or wireguard device, laid out as the kernel's fill_info does
  *
@@ -18,6 +18,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static int dump(struct mnl_socket *nl, FILE *out, uint16_t type, uint8_t family,
 	}
 }
 
-static int monitor(struct mnl_socket *nl, FILE *out, unsigned want)
+static int monitor(struct mnl_socket *nl, FILE *out)
 {
 	unsigned groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 			     RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
@@ -80,14 +81,19 @@ static int monitor(struct mnl_socket *nl, FILE *out, unsigned want)
 	/* Tell the caller we listen, so it can start changing things. */
 	printf("listening\n");
 	fflush(stdout);
-	while (count < want) {
+	for (;;) {
+		struct pollfd p = {mnl_socket_get_fd(nl), POLLIN, 0};
+		int ready = poll(&p, 1, count == 0 ? 10000 : 1000);
+		if (ready < 0)
+			return -1;
+		if (ready == 0)
+			return count > 0 ? 0 : -1;
 		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0)
 			return -1;
 		if (write_messages(out, buf, (size_t)n, 0, &count) < 0)
 			return -1;
 	}
-	return 0;
 }
 
 static int synth(FILE *out, const char *kind)
@@ -132,7 +138,7 @@ static int synth(FILE *out, const char *kind)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "Usage: rtnl-capture dump FILE | monitor FILE N | synth FILE KIND\n");
+		fprintf(stderr, "Usage: rtnl-capture dump FILE | monitor FILE | synth FILE KIND\n");
 		return 2;
 	}
 	FILE *out = fopen(argv[2], "we");
@@ -156,8 +162,8 @@ int main(int argc, char **argv)
 		    dump(nl, out, RTM_GETROUTE, AF_INET, seq + 2) < 0 ||
 		    dump(nl, out, RTM_GETROUTE, AF_INET6, seq + 3) < 0)
 			r = -1;
-	} else if (strcmp(argv[1], "monitor") == 0 && argc == 4) {
-		r = monitor(nl, out, (unsigned)strtoul(argv[3], NULL, 10));
+	} else if (strcmp(argv[1], "monitor") == 0) {
+		r = monitor(nl, out);
 	} else {
 		fprintf(stderr, "rtnl-capture: unknown mode '%s'\n", argv[1]);
 		r = -1;
