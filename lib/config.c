@@ -658,6 +658,9 @@ static int parse_mapping(Loader *l, yaml_node_t *node, const KeySpec *specs, con
 	char expected[256], path[96];
 	int r;
 
+	if (node->type != YAML_MAPPING_NODE && !*where)
+		return fail(l, node, "found %s at the top of the file, expected keys such as native-routing-cidr: 10.42.0.0/16",
+			    node_type_name(node));
 	if (node->type != YAML_MAPPING_NODE)
 		return fail(l, node, "%s: found %s, expected a mapping of keys", where,
 			    node_type_name(node));
