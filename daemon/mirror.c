@@ -100,14 +100,15 @@ static int open_socket(Mirror *m)
 		log_warning_errno(errno, "SO_RCVBUFFORCE failed, falling back to SO_RCVBUF");
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	}
-	/* Subscribe before the first dump, so nothing between the dump and the events is missed. */
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return log_error_errno(errno, "Failed to bind the rtnetlink socket");
+	/* Subscribe before the first dump, so nothing between the dump and the events is missed;
+	 * after bind(), which replaces the memberships of groups 1-32 with its nl_groups mask. */
 	for (size_t i = 0; i < ELEMENTSOF(SUBSCRIBED_GROUPS); i++) {
 		unsigned group = SUBSCRIBED_GROUPS[i];
 		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
 			return log_error_errno(errno, "Failed to join rtnetlink group %u", group);
 	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return log_error_errno(errno, "Failed to bind the rtnetlink socket");
 	m->portid = mnl_socket_get_portid(nl);
 	r = sd_event_add_io(m->event, &m->io, fd, EPOLLIN, on_readable, m);
 	if (r < 0)
