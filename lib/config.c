@@ -46,6 +46,8 @@ typedef struct KeySpec {
 } KeySpec;
 
 static void set_error(ConfigError *e, const char *file, unsigned line, unsigned column,
+		      const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static void set_error(ConfigError *e, const char *file, unsigned line, unsigned column,
 		      const char *fmt, va_list ap)
 {
 	int n = snprintf(e->text, sizeof(e->text), "%s:%u:%u: ", file, line, column);

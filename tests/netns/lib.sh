@@ -11,6 +11,7 @@ command -v python3 >/dev/null || { echo "FAIL: python3 is missing (tests/run.sh 
 NS=""
 TMP=""
 DAEMON_PID=""
+LISTENER_PID=""
 NATIVE_CIDR=10.42.0.0/16
 PEERS=()
 
@@ -23,16 +24,31 @@ step() {
 	echo "--- $*"
 }
 
+# daemon_stop: SIGTERM; returns routeguardd's exit code, which must be 0 (ASan reports leaks
+# through it).
+daemon_stop() {
+	[[ -n $DAEMON_PID ]] || return 0
+	local status=0
+	kill "$DAEMON_PID" 2>/dev/null || true
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=""
+	return "$status"
+}
+
 cleanup() {
-	local rc=$?
-	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		kill "$DAEMON_PID" 2>/dev/null || true
-		wait "$DAEMON_PID" 2>/dev/null || true
+	local rc=$? status=0
+	if [[ -n $DAEMON_PID ]]; then
+		daemon_stop || status=$?
+		if ((rc == 0 && status != 0)); then
+			echo "FAIL: routeguardd exited with status $status after SIGTERM" >&2
+			rc=1
+		fi
 	fi
 	if [[ $rc != 0 && -n $TMP && -f $TMP/daemon.log ]]; then
 		echo "--- last lines of routeguardd's log:" >&2
 		tail -n 30 "$TMP/daemon.log" >&2
 	fi
+	[[ -n $LISTENER_PID ]] && kill "$LISTENER_PID" 2>/dev/null
 	[[ -n $NS ]] && ip netns del "$NS" 2>/dev/null || true
 	[[ -n $TMP ]] && rm -rf "$TMP"
 	exit "$rc"
@@ -64,22 +80,38 @@ write_config() {
 	} >"$TMP/routeguard.yaml"
 }
 
-# daemon_start [ARGS...]: routeguardd inside the namespace, logging to $TMP/daemon.log.
+# notify_listen: a stand-in for systemd's notification socket; messages land in $TMP/notify.log.
+notify_listen() {
+	python3 "$NETNS_DIR/notify-listener.py" "$TMP/notify.sock" "$TMP/notify.log" &
+	LISTENER_PID=$!
+	for _ in $(seq 100); do
+		grep -qs LISTENING "$TMP/notify.log" && return 0
+		sleep 0.05
+	done
+	fail "the notification listener did not start"
+}
+
+# daemon_start [ARGS...]: routeguardd inside the namespace, logging to $TMP/daemon.log. With
+# DAEMON_WRAPPER set (e.g. valgrind …), runs under it.
 daemon_start() {
 	[[ -f $TMP/routeguard.yaml ]] || write_config
-	ip netns exec "$NS" "$ROUTEGUARDD" --config "$TMP/routeguard.yaml" --log-target stderr \
+	[[ -n $LISTENER_PID ]] || notify_listen
+	NOTIFY_SOCKET=$TMP/notify.sock ip netns exec "$NS" ${DAEMON_WRAPPER:-} "$ROUTEGUARDD" \
+		--config "$TMP/routeguard.yaml" --log-target stderr \
 		--socket "$TMP/routeguard.sock" --state-dir "$TMP/state" \
 		--debug-dump "$TMP/model.json" "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
-	# SIGUSR1 kills a process that has not set up its handler yet: wait until it blocks it.
-	local blocked
-	for _ in $(seq 100); do
-		blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$DAEMON_PID/status" 2>/dev/null || true)
-		[[ -n $blocked ]] && (((16#$blocked >> 9) & 1)) && return 0
-		kill -0 "$DAEMON_PID" 2>/dev/null || fail "routeguardd exited at start"
+}
+
+# wait_ready [SECONDS]: until routeguardd sends READY=1 (after its first complete dump).
+wait_ready() {
+	local deadline=$((SECONDS + ${1:-10}))
+	while ((SECONDS <= deadline)); do
+		grep -qx "READY=1" "$TMP/notify.log" && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || fail "routeguardd exited before READY=1"
 		sleep 0.05
 	done
-	fail "routeguardd did not set up its signal handlers within 5 s"
+	fail "routeguardd sent no READY=1 within ${1:-10} s"
 }
 
 # model_dump: asks the daemon (SIGUSR1) to write its mirror to $TMP/model.json.
@@ -98,12 +130,9 @@ model_field() {
 }
 
 wait_synced() {
-	for _ in $(seq 100); do
-		model_dump
-		[[ $(model_field '["synced"]') == True ]] && return 0
-		sleep 0.1
-	done
-	fail "routeguardd did not finish its first dump within 10 s"
+	wait_ready "$@"
+	model_dump
+	[[ $(model_field '["synced"]') == True ]] || fail "READY=1 came before the first complete dump"
 }
 
 # expect_model_matches LABEL [SECONDS]: the mirror must equal the kernel within SECONDS (default 10).

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target for a while (default 20 s) from its seeds; exits non-zero on a crash.
+#   tests/fuzz/run-fuzzers.sh FUZZ_BUILD_DIR [SECONDS]
+set -euo pipefail
+build=$(realpath "${1:?usage: run-fuzzers.sh FUZZ_BUILD_DIR [SECONDS]}")
+seconds=${2:-20}
+here=$(dirname "$(realpath "$0")")
+work=$(mktemp -d /tmp/routeguard-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work/rtnl" "$work/config"
+cp "$here"/../unit/data/*.dump "$work/rtnl/"
+cp "$here"/corpus/config/* "$work/config/"
+for target in rtnl config; do
+	[[ -x $build/tests/fuzz-$target ]] || { echo "run-fuzzers: $build/tests/fuzz-$target is missing: build the fuzz preset" >&2; exit 1; }
+	echo "fuzzing $target for $seconds s"
+	(cd "$work" && "$build/tests/fuzz-$target" -max_total_time="$seconds" -max_len=65536 \
+		-print_final_stats=1 "$work/$target" 2>"$work/$target.log") || {
+		tail -n 60 "$work/$target.log" >&2
+		echo "fuzz-$target found a crash" >&2
+		exit 1
+	}
+	grep -E "stat::number_of_executed_units|Done" "$work/$target.log" | tail -n 2
+done
