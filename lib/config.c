@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #include "config.h"
+#include "fileutil.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -761,40 +760,16 @@ static int load_document(Config *c, LoadState *state, const char *file, const ch
 
 static int read_file(const char *path, char **ret, size_t *ret_len, ConfigError *error)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
+	int r = read_text_file(path, CONFIG_FILE_MAX, ret, ret_len);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int e = errno;
-		fail_at(error, path, 1, 1, "cannot read the file: %s", strerror(e));
-		return -e;
-	}
-	if (!S_ISREG(st.st_mode))
+	if (r == -EISDIR || r == -EINVAL)
 		return fail_at(error, path, 1, 1, "found something other than a file, expected a YAML file");
-	if (st.st_size > CONFIG_FILE_MAX)
-		return fail_at(error, path, 1, 1, "found %lld bytes, expected at most %d",
-			       (long long)st.st_size, CONFIG_FILE_MAX);
-	_cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	size_t len = 0;
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			fail_at(error, path, 1, 1, "cannot read the file: %s", strerror(e));
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	if (r == -EFBIG)
+		return fail_at(error, path, 1, 1, "found a file larger than %d bytes, expected a small YAML file",
+			       CONFIG_FILE_MAX);
+	if (r < 0)
+		fail_at(error, path, 1, 1, "cannot read the file: %s", strerror(-r));
+	return r;
 }
 
 static int config_new_default(const char *path, Config **ret)

@@ -636,3 +636,37 @@ uint64_t netstate_routes_seen(const NetState *ns)
 		n += ns->links[i]->routes_other[0] + ns->links[i]->routes_other[1];
 	return n;
 }
+
+void netstate_foreach_route(const NetState *ns, void (*f)(const Route *r, void *userdata),
+			    void *userdata)
+{
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (const Route *r = ns->buckets[b]; r; r = r->hash_next)
+			f(r, userdata);
+}
+
+const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr)
+{
+	const Route *best = NULL;
+
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (const Route *r = ns->buckets[b]; r; r = r->hash_next) {
+			Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
+			if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST || r->src_len != 0 ||
+			    !prefix_contains(&dst, family, addr))
+				continue;
+			if (!best || r->dst_len > best->dst_len ||
+			    (r->dst_len == best->dst_len && r->priority < best->priority))
+				best = r;
+		}
+	return best;
+}
+
+bool netstate_link_has_default_route(const NetState *ns, uint32_t ifindex)
+{
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (const Route *r = ns->buckets[b]; r; r = r->hash_next)
+			if (r->dst_len == 0 && r->type == RTN_UNICAST && route_uses_link(r, ifindex))
+				return true;
+	return false;
+}

@@ -132,3 +132,13 @@ size_t netstate_routes_kept(const NetState *ns);
 uint64_t netstate_routes_seen(const NetState *ns);
 
 int route_compare(const Route *a, const Route *b);
+
+/* The kept main-table unicast route that the kernel would use for addr (longest prefix, then lowest
+ * metric); NULL when none. Since every connected route is kept, a NULL or a route with a gateway
+ * both mean: not directly connected. */
+const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr);
+/* Whether a kept route with destination length 0 goes out through this link. */
+bool netstate_link_has_default_route(const NetState *ns, uint32_t ifindex);
+/* Calls f for every kept route, in no particular order. */
+void netstate_foreach_route(const NetState *ns, void (*f)(const Route *r, void *userdata),
+			    void *userdata);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "ctl.h"
+
+#define WRAP_COLUMNS 100
+
+const char *ctl_color(const CtlOptions *o, const char *ansi)
+{
+	return o->color ? ansi : "";
+}
+
+void ctl_print_wrapped(FILE *f, const char *text, int indent, int first_column)
+{
+	int column = first_column;
+	bool first_word = true;
+
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t word = strcspn(p, " ");
+		if (word == 0)
+			break;
+		if (!first_word && column + 1 + (int)word > WRAP_COLUMNS) {
+			fprintf(f, "\n%*s", indent, "");
+			column = indent;
+		} else if (!first_word) {
+			fputc(' ', f);
+			column++;
+		}
+		fwrite(p, 1, word, f);
+		column += (int)word;
+		p += word;
+		first_word = false;
+	}
+	fputc('\n', f);
+}
+
+static const char *string_of(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : "";
+}
+
+void ctl_print_findings(const CtlOptions *o, json_object *status)
+{
+	json_object *findings;
+	if (!json_object_object_get_ex(status, "findings", &findings) ||
+	    json_object_array_length(findings) == 0) {
+		printf("No findings.\n");
+		return;
+	}
+	/* Errors first: they are what blocks readiness. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < json_object_array_length(findings); i++) {
+			json_object *f = json_object_array_get_idx(findings, i);
+			bool error = strcmp(string_of(f, "severity"), "error") == 0;
+			if (error != (pass == 0))
+				continue;
+			const char *action = string_of(f, "action");
+			printf("%s%-8s%s %s%s%s  %s", ctl_color(o, error ? "\033[1;31m" : "\033[1;33m"),
+			       error ? "ERROR" : "WARNING", ctl_color(o, "\033[0m"),
+			       ctl_color(o, "\033[1m"), string_of(f, "check"), ctl_color(o, "\033[0m"),
+			       string_of(f, "subject"));
+			if (strcmp(action, "none") != 0)
+				printf("  [%s]", action);
+			printf("\n         ");
+			ctl_print_wrapped(stdout, string_of(f, "message"), 9, 9);
+			printf("         %sfix:%s ", ctl_color(o, "\033[36m"), ctl_color(o, "\033[0m"));
+			ctl_print_wrapped(stdout, string_of(f, "remedy"), 14, 14);
+			printf("\n");
+		}
+}
+
+void ctl_print_json(json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+}

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "fileutil.h"
+#include "hostfacts.h"
+
+#define HOST_FILE_MAX (1024 * 1024)
+
+void cni_file_clear(CniFile *f)
+{
+	free(f->path);
+	for (size_t i = 0; i < f->n_plugin_types; i++)
+		free(f->plugin_types[i]);
+	free(f->plugin_types);
+	free(f->error);
+	memset(f, 0, sizeof(*f));
+}
+
+HostFacts *hostfacts_free(HostFacts *h)
+{
+	if (!h)
+		return NULL;
+	for (size_t i = 0; i < h->n_cni_files; i++)
+		cni_file_clear(&h->cni_files[i]);
+	free(h->cni_files);
+	free(h->networkd_source);
+	free(h->flannel_subnet_env);
+	free(h->flannel_network);
+	k3sconfig_free(h->k3s);
+	free(h);
+	return NULL;
+}
+
+static int add_plugin_type(CniFile *f, json_object *plugin)
+{
+	json_object *type;
+	if (!json_object_is_type(plugin, json_type_object) ||
+	    !json_object_object_get_ex(plugin, "type", &type) ||
+	    !json_object_is_type(type, json_type_string))
+		return -EINVAL;
+	char **grown = realloc(f->plugin_types, (f->n_plugin_types + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	f->plugin_types = grown;
+	if (!(f->plugin_types[f->n_plugin_types] = strdup(json_object_get_string(type))))
+		return -ENOMEM;
+	if (strcmp(f->plugin_types[f->n_plugin_types], "cilium-cni") == 0)
+		f->is_cilium = true;
+	f->n_plugin_types++;
+	return 0;
+}
+
+static int set_error(CniFile *f, const char *message)
+{
+	return (f->error = strdup(message)) ? 0 : -ENOMEM;
+}
+
+int cni_file_parse(const char *path, const char *text, CniFile *ret)
+{
+	CniFile f = {};
+	json_object *plugins;
+	int r = 0;
+
+	if (!(f.path = strdup(path)))
+		return -ENOMEM;
+	json_tokener *tok = json_tokener_new();
+	if (!tok) {
+		cni_file_clear(&f);
+		return -ENOMEM;
+	}
+	json_object *root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		r = set_error(&f, json_tokener_error_desc(jerr));
+	} else if (!json_object_is_type(root, json_type_object)) {
+		r = set_error(&f, "not a JSON object");
+	} else if (json_object_object_get_ex(root, "plugins", &plugins)) {
+		/* a .conflist: a list of plugins */
+		if (!json_object_is_type(plugins, json_type_array))
+			r = set_error(&f, "\"plugins\" is not a list");
+		for (size_t i = 0; r == 0 && i < json_object_array_length(plugins); i++)
+			if ((r = add_plugin_type(&f, json_object_array_get_idx(plugins, i))) == -EINVAL)
+				r = set_error(&f, "a plugin without a \"type\"");
+	} else if ((r = add_plugin_type(&f, root)) == -EINVAL) {
+		r = set_error(&f, "no \"type\" and no \"plugins\"");
+	}
+	json_object_put(root);
+	if (r < 0) {
+		cni_file_clear(&f);
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+/* containerd's CNI loader reads these extensions; *.cilium_bak and the like are ignored. */
+static int cni_extension(const struct dirent *d)
+{
+	const char *dot = strrchr(d->d_name, '.');
+	return d->d_name[0] != '.' && dot &&
+	       (strcmp(dot, ".conf") == 0 || strcmp(dot, ".conflist") == 0 ||
+		strcmp(dot, ".json") == 0);
+}
+
+static int load_cni_dir(HostFacts *h, const char *dir)
+{
+	struct dirent **entries = NULL;
+	int n = scandir(dir, &entries, cni_extension, alphasort), r = 0;
+
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *path = NULL, *text = NULL;
+		size_t len;
+		if (r < 0 || asprintf(&path, "%s/%s", dir, entries[i]->d_name) < 0) {
+			r = r < 0 ? r : -ENOMEM;
+			free(entries[i]);
+			continue;
+		}
+		free(entries[i]);
+		int e = read_text_file(path, HOST_FILE_MAX, &text, &len);
+		if (e == -EISDIR || e == -ENOENT)
+			continue;
+		CniFile *grown = realloc(h->cni_files, (h->n_cni_files + 1) * sizeof(*grown));
+		if (!grown) {
+			r = -ENOMEM;
+			continue;
+		}
+		h->cni_files = grown;
+		CniFile *f = &h->cni_files[h->n_cni_files];
+		if (e < 0) {
+			memset(f, 0, sizeof(*f));
+			f->path = TAKE_PTR(path);
+			if (!(f->error = strdup(strerror(-e))))
+				r = -ENOMEM;
+		} else if ((r = cni_file_parse(path, text, f)) < 0) {
+			continue;
+		}
+		h->n_cni_files++;
+	}
+	free(entries);
+	return r;
+}
+
+static int read_ip_forward(HostFacts *h)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	h->ip_forward = -1;
+	if (read_text_file("/proc/sys/net/ipv4/ip_forward", 64, &text, &len) == 0 &&
+	    (text[0] == '0' || text[0] == '1'))
+		h->ip_forward = text[0] - '0';
+	return 0;
+}
+
+int parse_systemd_boolean(const char *s)
+{
+	static const char *const yes[] = {"1", "yes", "y", "true", "t", "on"};
+	static const char *const no[] = {"0", "no", "n", "false", "f", "off"};
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* The [Network] keys of one networkd.conf file; later files override earlier ones. */
+static int apply_networkd_file(HostFacts *h, const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	bool in_network = false;
+	char *save = NULL;
+
+	if (read_text_file(path, HOST_FILE_MAX, &text, &len) < 0)
+		return 0;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		line = trim(line);
+		if (*line == '[') {
+			in_network = strcmp(line, "[Network]") == 0;
+			continue;
+		}
+		char *eq = strchr(line, '=');
+		if (!in_network || !eq || *line == '#' || *line == ';')
+			continue;
+		*eq = '\0';
+		char *key = trim(line);
+		int value = parse_systemd_boolean(trim(eq + 1));
+		bool *field = strcmp(key, "ManageForeignRoutes") == 0		    ? &h->manage_foreign_routes
+			      : strcmp(key, "ManageForeignRoutingPolicyRules") == 0 ? &h->manage_foreign_rules
+										    : NULL;
+		if (!field || value < 0)
+			continue;
+		*field = value;
+		free(h->networkd_source);
+		if (!(h->networkd_source = strdup(path)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int conf_file(const struct dirent *d)
+{
+	const char *dot = strrchr(d->d_name, '.');
+	return d->d_name[0] != '.' && dot && strcmp(dot, ".conf") == 0;
+}
+
+/* networkd.conf, then drop-ins from /usr/lib, /run and /etc by file name; /etc wins a tie. */
+static int read_networkd(HostFacts *h, const char *root)
+{
+	static const char *const dropin_dirs[] = {"/usr/lib/systemd/networkd.conf.d",
+						  "/run/systemd/networkd.conf.d",
+						  "/etc/systemd/networkd.conf.d"};
+	_cleanup_free_ char *main_file = NULL, *netif = NULL;
+	struct stat st;
+	int r;
+
+	h->manage_foreign_routes = true;
+	h->manage_foreign_rules = true;
+	if (asprintf(&netif, "%s/run/systemd/netif/links", root) < 0 ||
+	    asprintf(&main_file, "%s/etc/systemd/networkd.conf", root) < 0)
+		return -ENOMEM;
+	/* networkd writes its state there while it runs. */
+	h->networkd_running = stat(netif, &st) == 0 && S_ISDIR(st.st_mode);
+	if (!(h->networkd_source = strdup(main_file)))
+		return -ENOMEM;
+	if ((r = apply_networkd_file(h, main_file)) < 0)
+		return r;
+
+	/* Gather the drop-ins' names, then apply each name once, from the last directory having it. */
+	for (size_t d = 0; d < ELEMENTSOF(dropin_dirs); d++) {
+		_cleanup_free_ char *dir = NULL;
+		struct dirent **entries = NULL;
+		if (asprintf(&dir, "%s%s", root, dropin_dirs[d]) < 0)
+			return -ENOMEM;
+		int n = scandir(dir, &entries, conf_file, alphasort);
+		for (int i = 0; i < n; i++) {
+			bool overridden = false;
+			for (size_t later = d + 1; later < ELEMENTSOF(dropin_dirs); later++) {
+				_cleanup_free_ char *other = NULL;
+				if (asprintf(&other, "%s%s/%s", root, dropin_dirs[later],
+					     entries[i]->d_name) >= 0 &&
+				    stat(other, &st) == 0)
+					overridden = true;
+			}
+			_cleanup_free_ char *path = NULL;
+			if (!overridden && asprintf(&path, "%s/%s", dir, entries[i]->d_name) >= 0)
+				r = apply_networkd_file(h, path);
+			free(entries[i]);
+		}
+		free(entries);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int read_flannel_subnet_env(HostFacts *h, const char *root)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	size_t len;
+	char *save = NULL;
+
+	if (asprintf(&path, "%s/run/flannel/subnet.env", root) < 0)
+		return -ENOMEM;
+	if (read_text_file(path, HOST_FILE_MAX, &text, &len) < 0)
+		return 0;
+	h->flannel_subnet_env = TAKE_PTR(path);
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "FLANNEL_NETWORK=", 16) == 0 &&
+		    !(h->flannel_network = strdup(trim(line + 16))))
+			return -ENOMEM;
+	return 0;
+}
+
+int hostfacts_load(const Config *c, const char *root, HostFacts **ret)
+{
+	_cleanup_(hostfacts_freep) HostFacts *h = calloc(1, sizeof(*h));
+	int r;
+
+	if (!h)
+		return -ENOMEM;
+	if (!root)
+		root = "";
+	for (size_t i = 0; i < c->cni.conf_dirs.n; i++)
+		if ((r = load_cni_dir(h, c->cni.conf_dirs.items[i])) < 0)
+			return r;
+	if ((r = read_ip_forward(h)) < 0 || (r = read_networkd(h, root)) < 0 ||
+	    (r = read_flannel_subnet_env(h, root)) < 0 ||
+	    (r = k3sconfig_load(c->k3s.config, &c->k3s.units, &h->k3s)) < 0)
+		return r;
+	*ret = TAKE_PTR(h);
+	return 0;
+}

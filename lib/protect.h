@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The devices routeguard never removes, whatever the configuration says (DESIGN.md §4): lo, the
+ * native device, any device carrying a default route, cilium_*, lxc*, and devices.keep. Checked
+ * when a finding is made and again by the enforcer right before it sends a delete.
+ */
+#pragma once
+
+#include "config.h"
+#include "netstate.h"
+
+/* Why link must not be removed, or NULL when it may be. native_ifindex 0 = unknown. */
+const char *device_protection(const Config *c, const NetState *ns, const Link *link,
+			      uint32_t native_ifindex);
+
+/* The devices.remove rule matching this link, or NULL. Protection is not considered here. */
+const DeviceRule *device_remove_rule(const Config *c, const Link *link);
+
+bool device_in_keep(const Config *c, const char *name);

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <time.h>
+
+#include "netstate-json.h"
+#include "status.h"
+
+const char *timestamp_format(uint64_t usec, char buf[static 32])
+{
+	time_t t = (time_t)(usec / 1000000);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+static json_object *finding_to_json(const Finding *f, uint64_t since)
+{
+	json_object *o = json_object_new_object();
+	char ts[32];
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "check", json_object_new_string(f->check));
+	json_object_object_add(o, "severity", json_object_new_string(severity_to_string(f->severity)));
+	json_object_object_add(o, "subject", json_object_new_string(f->subject));
+	json_object_object_add(o, "message", json_object_new_string(f->message));
+	json_object_object_add(o, "remedy", json_object_new_string(f->remedy));
+	json_object_object_add(o, "action", json_object_new_string(action_to_string(f->action)));
+	json_object_object_add(o, "since", json_object_new_string(timestamp_format(since, ts)));
+	return o;
+}
+
+static void add_counter(json_object *o, const char *key, uint64_t value)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)value));
+}
+
+int status_to_json(const StatusInput *in, json_object **ret)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	const Verdict *v = in->verdict;
+	char buf[PREFIX_STRLEN], ts[32];
+	size_t n_links;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "ready", json_object_new_boolean(v->ready));
+	json_object_object_add(o, "mode", json_object_new_string(mode_to_string(in->config->mode)));
+	json_object_object_add(o, "version", json_object_new_string(in->version));
+
+	json_object *config = json_object_new_object();
+	json_object_object_add(config, "path", json_object_new_string(in->config->path));
+	json_object_object_add(config, "native-routing-cidr",
+			       json_object_new_string(prefix_format(&in->config->native_routing_cidr, buf)));
+	json_object_object_add(config, "native-device",
+			       v->native_device[0] ? json_object_new_string(v->native_device) : NULL);
+	json_object_object_add(o, "config", config);
+
+	json_object *findings = json_object_new_array();
+	for (size_t i = 0; i < v->n_findings; i++)
+		json_object_array_add(findings,
+				      finding_to_json(&v->findings[i],
+						      in->since_usec ? in->since_usec[i] : in->now_usec));
+	json_object_object_add(o, "findings", findings);
+
+	json_object *actions = json_object_new_array();
+	for (size_t i = 0; i < in->n_actions; i++) {
+		const ActionRecord *a = &in->actions[i];
+		json_object *ao = json_object_new_object();
+		json_object_object_add(ao, "time", json_object_new_string(timestamp_format(a->time_usec, ts)));
+		json_object_object_add(ao, "check", json_object_new_string(a->check));
+		json_object_object_add(ao, "subject", json_object_new_string(a->subject));
+		json_object_object_add(ao, "result", json_object_new_string(action_to_string(a->result)));
+		json_object_array_add(actions, ao);
+	}
+	json_object_object_add(o, "actions", actions);
+
+	json_object *counters = json_object_new_object();
+	add_counter(counters, "netlink-events", in->counters.netlink_events);
+	add_counter(counters, "resyncs", in->counters.resyncs);
+	add_counter(counters, "overruns", in->counters.overruns);
+	add_counter(counters, "evaluations", in->counters.evaluations);
+	add_counter(counters, "devices-removed", in->counters.devices_removed);
+	add_counter(counters, "files-quarantined", in->counters.files_quarantined);
+	json_object_object_add(o, "counters", counters);
+
+	json_object *netstate = json_object_new_object();
+	(void)netstate_links(in->netstate, &n_links);
+	add_counter(netstate, "links", n_links);
+	add_counter(netstate, "routes-kept", netstate_routes_kept(in->netstate));
+	add_counter(netstate, "routes-seen", netstate_routes_seen(in->netstate));
+	json_object_object_add(o, "netstate", netstate);
+
+	if (!config || !findings || !actions || !counters || !netstate)
+		return -ENOMEM;
+	*ret = TAKE_PTR(o);
+	return 0;
+}

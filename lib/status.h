@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The status object of DESIGN.md §6: what GetStatus returns and `--json` prints. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "checks.h"
+#include "config.h"
+#include "netstate.h"
+
+#define STATUS_ACTIONS_MAX 64
+
+typedef struct ActionRecord {
+	uint64_t time_usec; /* CLOCK_REALTIME */
+	const char *check; /* a static check id */
+	char subject[256];
+	Action result;
+} ActionRecord;
+
+typedef struct StatusCounters {
+	uint64_t netlink_events;
+	uint64_t resyncs;
+	uint64_t overruns;
+	uint64_t evaluations;
+	uint64_t devices_removed;
+	uint64_t files_quarantined;
+} StatusCounters;
+
+typedef struct StatusInput {
+	const char *version;
+	const Config *config;
+	const Verdict *verdict;
+	const NetState *netstate;
+	const uint64_t *since_usec; /* per finding, CLOCK_REALTIME; NULL: now_usec for all */
+	uint64_t now_usec;
+	const ActionRecord *actions; /* oldest first */
+	size_t n_actions;
+	StatusCounters counters;
+} StatusInput;
+
+_must_check_ int status_to_json(const StatusInput *in, json_object **ret);
+
+/* "2026-11-28T03:00:00Z" */
+const char *timestamp_format(uint64_t usec, char buf[static 32]);
