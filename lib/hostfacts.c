@@ -78,7 +78,9 @@ int cni_file_parse(const char *path, const char *text, CniFile *ret)
 	json_object *root = json_tokener_parse_ex(tok, text, (int)strlen(text));
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	json_tokener_free(tok);
-	if (!root || jerr != json_tokener_success) {
+	if (jerr == json_tokener_continue) {
+		r = set_error(&f, "incomplete JSON");
+	} else if (!root || jerr != json_tokener_success) {
 		r = set_error(&f, json_tokener_error_desc(jerr));
 	} else if (!json_object_is_type(root, json_type_object)) {
 		r = set_error(&f, "not a JSON object");

@@ -314,7 +314,8 @@ int k3sconfig_apply_unit(K3sConfig *k, const char *name, const char *text)
 		;
 	if (i < n && (strcmp(words[i], "server") == 0 || strcmp(words[i], "agent") == 0)) {
 		K3sRole role = strcmp(words[i], "server") == 0 ? K3S_ROLE_SERVER : K3S_ROLE_AGENT;
-		if (k->role != K3S_ROLE_SERVER || !k->role_source) {
+		/* Of several units, a server's wins: its flags are the ones that matter. */
+		if (k->role != K3S_ROLE_SERVER) {
 			k->role = role;
 			free(k->role_source);
 			if (!(k->role_source = strdup(name))) {
@@ -377,7 +378,7 @@ static int read_or_report(K3sConfig *k, const char *path, char **text, size_t *l
 	return 1;
 }
 
-static int apply_file(K3sConfig *k, const char *file, bool yaml, bool *found)
+static int apply_yaml_file(K3sConfig *k, const char *file, bool *found)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -386,32 +387,79 @@ static int apply_file(K3sConfig *k, const char *file, bool yaml, bool *found)
 	if (r <= 0)
 		return r;
 	*found = true;
-	return yaml ? k3sconfig_apply_yaml(k, file, text, len) : k3sconfig_apply_unit(k, file, text);
+	return k3sconfig_apply_yaml(k, file, text, len);
 }
 
-/* Applies path, then every matching file of path.d in alphabetical order. */
-static int load_with_dropins(K3sConfig *k, const char *path, int (*filter)(const struct dirent *),
-			     bool yaml, bool *found)
+/* The files of path.d matching filter, in alphabetical order; NULL-terminated, or NULL. */
+static char **dropin_paths(const char *path, int (*filter)(const struct dirent *))
 {
 	_cleanup_free_ char *dir = NULL;
 	struct dirent **entries = NULL;
-	int r = apply_file(k, path, yaml, found);
+	char **paths = NULL;
 
-	if (r < 0)
-		return r;
 	if (asprintf(&dir, "%s.d", path) < 0)
-		return -ENOMEM;
+		return NULL;
 	int n = scandir(dir, &entries, filter, alphasort);
+	if (n >= 0)
+		paths = calloc((size_t)n + 1, sizeof(char *));
 	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *file = NULL;
-		if (r >= 0 && asprintf(&file, "%s/%s", dir, entries[i]->d_name) < 0)
-			r = -ENOMEM;
-		if (r >= 0)
-			r = apply_file(k, file, yaml, found);
+		if (paths && asprintf(&paths[i], "%s/%s", dir, entries[i]->d_name) < 0)
+			paths[i] = NULL;
 		free(entries[i]);
 	}
 	free(entries);
+	return paths;
+}
+
+static void free_paths(char **paths)
+{
+	for (size_t i = 0; paths && paths[i]; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+/* config.yaml, then config.yaml.d/ in alphabetical order, each applied over the last. */
+static int load_yaml_files(K3sConfig *k, const char *path, bool *found)
+{
+	char **dropins = dropin_paths(path, yaml_dropin);
+	int r = apply_yaml_file(k, path, found);
+
+	for (size_t i = 0; r >= 0 && dropins && dropins[i]; i++)
+		r = apply_yaml_file(k, dropins[i], found);
+	free_paths(dropins);
 	return r;
+}
+
+/* A unit and its drop-ins are one text to systemd: the last ExecStart= wins, an empty one resets. */
+static int load_unit(K3sConfig *k, const char *path, bool *found)
+{
+	char **dropins = dropin_paths(path, conf_dropin);
+	_cleanup_free_ char *combined = NULL;
+	size_t combined_len = 0;
+	int r = 0;
+
+	for (ssize_t i = -1; r >= 0 && (i < 0 || (dropins && dropins[i])); i++) {
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		r = read_or_report(k, i < 0 ? path : dropins[i], &text, &len);
+		if (r <= 0)
+			continue;
+		*found = true;
+		char *grown = realloc(combined, combined_len + len + 2);
+		if (!grown) {
+			r = -ENOMEM;
+			break;
+		}
+		combined = grown;
+		memcpy(combined + combined_len, text, len);
+		combined_len += len;
+		combined[combined_len++] = '\n';
+		combined[combined_len] = '\0';
+	}
+	free_paths(dropins);
+	if (r < 0 || !combined)
+		return r < 0 ? r : 0;
+	return k3sconfig_apply_unit(k, path, combined);
 }
 
 int k3sconfig_load(const char *config_path, const StringList *units, K3sConfig **ret)
@@ -422,12 +470,12 @@ int k3sconfig_load(const char *config_path, const StringList *units, K3sConfig *
 
 	if ((r = k3sconfig_new(&k)) < 0)
 		return r;
-	if ((r = load_with_dropins(k, config_path, yaml_dropin, true, &files)) < 0)
+	if ((r = load_yaml_files(k, config_path, &files)) < 0)
 		return r;
 	/* Flags on the command line override the files: units come last. */
 	for (size_t i = 0; i < units->n; i++) {
 		bool found = false;
-		if ((r = load_with_dropins(k, units->items[i], conf_dropin, false, &found)) < 0)
+		if ((r = load_unit(k, units->items[i], &found)) < 0)
 			return r;
 		any_unit |= found;
 	}

@@ -14,79 +14,26 @@
 
 #include "netstate.h"
 #include "rtnl.h"
+#include "netbuild.h"
 #include "testdata.h"
 
 static RtnlMessage msg;
 
 static NetState *new_state(void)
 {
-	NetState *ns;
-	Prefix native, peer;
-	assert_int_equal(netstate_new(&ns), 0);
-	assert_int_equal(prefix_parse("10.42.0.0/16", &native), 0);
-	assert_int_equal(prefix_parse("192.168.7.7", &peer), 0);
-	assert_int_equal(netstate_set_route_filter(ns, &native, 1, &peer, 1), 0);
-	return ns;
+	static const char *const peers[] = {"192.168.7.7", NULL};
+	return nb_new("10.42.0.0/16", peers);
 }
 
-static int add_link(NetState *ns, uint32_t ifindex, const char *name, const char *kind,
-		    uint32_t flags)
-{
-	memset(&msg, 0, sizeof(msg));
-	msg.kind = RTNL_LINK_NEW;
-	msg.link.ifindex = ifindex;
-	snprintf(msg.link.name, sizeof(msg.link.name), "%s", name);
-	snprintf(msg.link.kind, sizeof(msg.link.kind), "%s", kind);
-	msg.link.flags = flags;
-	msg.link.mtu = 1500;
-	return netstate_apply(ns, &msg);
-}
+#define add_link nb_link
+#define del_link nb_del_link
+#define add_route nb_route
+#define del_route nb_del_route
 
-static int del_link(NetState *ns, uint32_t ifindex)
-{
-	memset(&msg, 0, sizeof(msg));
-	msg.kind = RTNL_LINK_DEL;
-	msg.link.ifindex = ifindex;
-	return netstate_apply(ns, &msg);
-}
-
-/* "10.42.1.0/24" via gw ("" for none) on ifindex; type unicast, main table. */
 static void build_route(RtnlKind kind, const char *dst, const char *gw, uint32_t ifindex)
 {
-	Prefix p;
-	memset(&msg, 0, sizeof(msg));
-	msg.kind = kind;
-	assert_int_equal(prefix_parse(dst, &p), 0);
-	Route *r = &msg.route;
-	r->family = p.family;
-	r->dst = p.addr;
-	r->dst_len = p.len;
-	r->table = RT_TABLE_MAIN;
-	r->type = RTN_UNICAST;
-	r->protocol = RTPROT_BOOT;
-	r->nexthops = msg.nexthops;
-	if (ifindex || *gw) {
-		r->n_nexthops = 1;
-		msg.nexthops[0].ifindex = ifindex;
-		msg.nexthops[0].weight = 1;
-		if (*gw) {
-			assert_int_equal(inaddr_parse(gw, &msg.nexthops[0].gw_family,
-						      &msg.nexthops[0].gw),
-					 0);
-		}
-	}
-}
-
-static int add_route(NetState *ns, const char *dst, const char *gw, uint32_t ifindex)
-{
-	build_route(RTNL_ROUTE_NEW, dst, gw, ifindex);
-	return netstate_apply(ns, &msg);
-}
-
-static int del_route(NetState *ns, const char *dst, const char *gw, uint32_t ifindex)
-{
-	build_route(RTNL_ROUTE_DEL, dst, gw, ifindex);
-	return netstate_apply(ns, &msg);
+	msg = *nb_route_message(kind, dst, gw, ifindex);
+	msg.route.nexthops = msg.nexthops;
 }
 
 static NetState *node(void)
@@ -259,11 +206,8 @@ static void test_mark_and_sweep(void **state)
 static void test_bridge_ports(void **state)
 {
 	NetState *ns = node();
-	for (uint32_t i = 10; i < 13; i++) {
-		assert_int_equal(add_link(ns, i, "vethX", "veth", IFF_UP), APPLY_CHANGED);
-		msg.link.master = 4;
-		assert_int_equal(netstate_apply(ns, &msg), APPLY_CHANGED);
-	}
+	for (uint32_t i = 10; i < 13; i++)
+		nb_port(ns, i, "vethX", 4);
 	assert_int_equal(netstate_bridge_ports(ns, 4), 3);
 	assert_int_equal(add_link(ns, 11, "vethX", "veth", IFF_UP), APPLY_CHANGED); /* nomaster */
 	assert_int_equal(netstate_bridge_ports(ns, 4), 2);

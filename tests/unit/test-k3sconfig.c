@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* The effective K3s configuration: files in order, "key+:" appends, unit flags win, roles. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "k3sconfig.h"
+
+static K3sConfig *fresh(void)
+{
+	K3sConfig *k;
+	assert_int_equal(k3sconfig_new(&k), 0);
+	return k;
+}
+
+static void yaml(K3sConfig *k, const char *name, const char *text)
+{
+	assert_int_equal(k3sconfig_apply_yaml(k, name, text, strlen(text)), 0);
+}
+
+static void test_defaults_when_nothing_is_set(void **state)
+{
+	K3sConfig *k = fresh();
+	Prefix p;
+	char buf[PREFIX_STRLEN];
+
+	assert_string_equal(k3sconfig_flannel_backend(k), "vxlan");
+	assert_false(k3s_value_is_true(&k->disable_network_policy));
+	assert_int_equal(k3sconfig_cluster_cidr4(k, &p), 0);
+	assert_string_equal(prefix_format(&p, buf), "10.42.0.0/16");
+	k3sconfig_free(k);
+}
+
+static void test_files_in_order_last_wins(void **state)
+{
+	K3sConfig *k = fresh();
+	yaml(k, "/etc/rancher/k3s/config.yaml",
+	     "# comments and keys routeguard does not read are fine\n"
+	     "write-kubeconfig-mode: \"0644\"\n"
+	     "flannel-backend: none\n"
+	     "disable-network-policy: true\n"
+	     "cluster-cidr: 10.42.0.0/16\n"
+	     "node-label: [a=b, c=d]\n");
+	/* a drop-in that turns Flannel back on: the incident's second trap */
+	yaml(k, "/etc/rancher/k3s/config.yaml.d/50-old.yaml", "flannel-backend: vxlan\n");
+	assert_string_equal(k3sconfig_flannel_backend(k), "vxlan");
+	assert_string_equal(k->flannel_backend.source, "/etc/rancher/k3s/config.yaml.d/50-old.yaml:1");
+	assert_true(k3s_value_is_true(&k->disable_network_policy));
+	assert_string_equal(k->disable_network_policy.source, "/etc/rancher/k3s/config.yaml:4");
+	assert_int_equal(k->n_problems, 0);
+	k3sconfig_free(k);
+}
+
+static void test_append_and_lists(void **state)
+{
+	K3sConfig *k = fresh();
+	Prefix p;
+	char buf[PREFIX_STRLEN];
+
+	yaml(k, "a.yaml", "cluster-cidr: [fd00:42::/56]\n");
+	yaml(k, "b.yaml", "cluster-cidr+: 10.244.0.0/16\n");
+	assert_string_equal(k->cluster_cidr.value, "fd00:42::/56,10.244.0.0/16");
+	assert_int_equal(k3sconfig_cluster_cidr4(k, &p), 0);
+	assert_string_equal(prefix_format(&p, buf), "10.244.0.0/16");
+	yaml(k, "c.yaml", "cluster-cidr: fd00::/56\n");
+	assert_int_equal(k3sconfig_cluster_cidr4(k, &p), -EINVAL);
+	k3sconfig_free(k);
+}
+
+/* What the K3s installer writes for INSTALL_K3S_EXEC="server --flannel-backend=none …". */
+static const char INSTALLER_UNIT[] =
+	"[Unit]\n"
+	"Description=Lightweight Kubernetes\n"
+	"[Service]\n"
+	"Type=notify\n"
+	"EnvironmentFile=-/etc/systemd/system/k3s.service.env\n"
+	"ExecStartPre=/bin/sh -xc '! /usr/bin/systemctl is-enabled --quiet nm-cloud-setup.service'\n"
+	"ExecStartPre=-/sbin/modprobe br_netfilter\n"
+	"ExecStart=/usr/local/bin/k3s \\\n"
+	"    server \\\n"
+	"\t'--flannel-backend=none' \\\n"
+	"\t'--disable-network-policy' \\\n"
+	"\t'--node-ip' '10.0.0.2' \\\n"
+	"\t--disable-kube-proxy=false \\\n"
+	"\t--cluster-cidr \"10.43.0.0/16\" \\\n"
+	"\n"
+	"KillMode=process\n";
+
+static void test_installer_unit_flags(void **state)
+{
+	K3sConfig *k = fresh();
+	Prefix p;
+	char buf[PREFIX_STRLEN];
+
+	yaml(k, "config.yaml", "flannel-backend: vxlan\ndisable-kube-proxy: true\n");
+	assert_int_equal(k3sconfig_apply_unit(k, "/etc/systemd/system/k3s.service", INSTALLER_UNIT), 0);
+	assert_int_equal(k->role, K3S_ROLE_SERVER);
+	assert_string_equal(k->role_source, "/etc/systemd/system/k3s.service");
+	/* flags override the files */
+	assert_string_equal(k3sconfig_flannel_backend(k), "none");
+	assert_string_equal(k->flannel_backend.source,
+			    "/etc/systemd/system/k3s.service: --flannel-backend");
+	assert_true(k3s_value_is_true(&k->disable_network_policy));
+	assert_false(k3s_value_is_true(&k->disable_kube_proxy));
+	assert_int_equal(k3sconfig_cluster_cidr4(k, &p), 0);
+	assert_string_equal(prefix_format(&p, buf), "10.43.0.0/16");
+	k3sconfig_free(k);
+}
+
+static void test_agent_unit_and_reset(void **state)
+{
+	K3sConfig *k = fresh();
+	assert_int_equal(k3sconfig_apply_unit(k, "k3s-agent.service",
+					      "[Service]\nExecStart=/usr/local/bin/k3s agent --flannel-iface=enp7s0\n"),
+			 0);
+	assert_int_equal(k->role, K3S_ROLE_AGENT);
+	assert_string_equal(k->flannel_iface.value, "enp7s0");
+	/* a unit without ExecStart or not running k3s changes nothing */
+	assert_int_equal(k3sconfig_apply_unit(k, "other.service",
+					      "[Service]\nExecStart=/usr/bin/sleep infinity\n"),
+			 0);
+	assert_int_equal(k->role, K3S_ROLE_AGENT);
+	k3sconfig_free(k);
+}
+
+static void test_broken_files_are_problems(void **state)
+{
+	K3sConfig *k = fresh();
+	yaml(k, "/etc/rancher/k3s/config.yaml", "flannel-backend: [none\n");
+	yaml(k, "/etc/rancher/k3s/config.yaml.d/a.yaml", "- just a list\n");
+	yaml(k, "/etc/rancher/k3s/config.yaml.d/b.yaml", "flannel-backend: {a: b}\n");
+	assert_int_equal(k->n_problems, 3);
+	assert_string_equal(k->problems[0].path, "/etc/rancher/k3s/config.yaml");
+	assert_string_equal(k->problems[0].message,
+			    "/etc/rancher/k3s/config.yaml:2:1: YAML syntax: did not find expected ',' or ']'");
+	assert_string_equal(k->problems[1].message,
+			    "/etc/rancher/k3s/config.yaml.d/a.yaml:1:1: found no mapping of keys at the top, expected keys such as flannel-backend: none");
+	assert_string_equal(k->problems[2].message,
+			    "/etc/rancher/k3s/config.yaml.d/b.yaml:1:18: flannel-backend: found a mapping, expected a value or a list");
+	assert_null(k->flannel_backend.value);
+	k3sconfig_free(k);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_load_from_disk(void **state)
+{
+	char dir[] = "/tmp/routeguard-k3s-XXXXXX", path[200], unit[200], file[300];
+	K3sConfig *k = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.yaml", dir);
+	snprintf(unit, sizeof(unit), "%s/k3s.service", dir);
+	char *units_items[] = {unit};
+	StringList units = {units_items, 1};
+
+	/* nothing there: no K3s */
+	assert_int_equal(k3sconfig_load(path, &units, &k), 0);
+	assert_int_equal(k->role, K3S_ROLE_NONE);
+	k3sconfig_free(k);
+
+	/* files only: a server */
+	write_text(path, "flannel-backend: none\n");
+	snprintf(file, sizeof(file), "%s.d", path);
+	assert_int_equal(mkdir(file, 0755), 0);
+	snprintf(file, sizeof(file), "%s.d/20-b.yaml", path);
+	write_text(file, "flannel-backend: wireguard-native\n");
+	snprintf(file, sizeof(file), "%s.d/10-a.yaml", path);
+	write_text(file, "flannel-backend: host-gw\n");
+	assert_int_equal(k3sconfig_load(path, &units, &k), 0);
+	assert_int_equal(k->role, K3S_ROLE_SERVER);
+	assert_string_equal(k3sconfig_flannel_backend(k), "wireguard-native");
+	k3sconfig_free(k);
+
+	/* a unit with a drop-in that replaces ExecStart */
+	write_text(unit, "[Service]\nExecStart=/usr/local/bin/k3s server\n");
+	snprintf(file, sizeof(file), "%s.d", unit);
+	assert_int_equal(mkdir(file, 0755), 0);
+	snprintf(file, sizeof(file), "%s.d/override.conf", unit);
+	write_text(file, "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s agent --flannel-backend none\n");
+	assert_int_equal(k3sconfig_load(path, &units, &k), 0);
+	assert_int_equal(k->role, K3S_ROLE_AGENT);
+	assert_string_equal(k3sconfig_flannel_backend(k), "none");
+	k3sconfig_free(k);
+
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_when_nothing_is_set),
+		cmocka_unit_test(test_files_in_order_last_wins),
+		cmocka_unit_test(test_append_and_lists),
+		cmocka_unit_test(test_installer_unit_flags),
+		cmocka_unit_test(test_agent_unit_and_reset),
+		cmocka_unit_test(test_broken_files_are_problems),
+		cmocka_unit_test(test_load_from_disk),
+	};
+	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
