@@ -1,7 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evaluate(): a table of node states, each with the exact set of findings it must give, including
+ * the negatives (Cilium's devices, a user's tunnel in keep, an agent's K3s flags, protected devices
+ * a glob happens to match). The Helm values follow the same facts.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void test_todo(void **s) { fail(); }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(test_todo) }; return cmocka_run_group_tests(t, NULL, NULL); }
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "helmvalues.h"
+#include "netbuild.h"
+
+enum { LO = 1, ETH0 = 2, FLANNEL = 3, CNI0 = 4, POD1 = 5, CILIUM_VXLAN = 6, USER_VXLAN = 7 };
+
+typedef struct Node {
+	NetState *ns;
+	HostFacts *h;
+	Config *c;
+	History history;
+	RemovalHistory removals[2];
+	uint64_t times[8];
+} Node;
+
+/* An L2 node: eth0 192.168.1.2/24, default via 192.168.1.1, one peer on the segment. */
+static void base_node(Node *n)
+{
+	static const char *const peers[] = {"192.168.1.3", NULL};
+	n->ns = nb_new("10.42.0.0/16", peers);
+	nb_link(n->ns, LO, "lo", "", IFF_UP | IFF_LOOPBACK);
+	nb_link(n->ns, ETH0, "eth0", "", IFF_UP);
+	nb_addr(n->ns, ETH0, "192.168.1.2/24");
+	nb_route(n->ns, "192.168.1.0/24", "", ETH0);
+	nb_route(n->ns, "0.0.0.0/0", "192.168.1.1", ETH0);
+	n->h = calloc(1, sizeof(*n->h));
+	n->h->ip_forward = 1;
+	assert_int_equal(k3sconfig_new(&n->h->k3s), 0);
+	n->history.now_usec = 1000ULL * 1000000;
+}
+
+static void configure(Node *n, const char *extra)
+{
+	char yaml[2048];
+	ConfigError e = {};
+	extra = extra ? extra : "";
+	/* The base keys, unless the scenario sets them itself. */
+	snprintf(yaml, sizeof(yaml), "%s%s%s",
+		 strstr(extra, "native-routing-cidr:") ? "" : "native-routing-cidr: 10.42.0.0/16\n",
+		 strstr(extra, "peers:") ? "" : "peers: [192.168.1.3]\n", extra);
+	if (config_load_string("t.yaml", yaml, strlen(yaml), &n->c, &e) < 0)
+		fail_msg("%s", e.text);
+}
+
+static void free_node(Node *n)
+{
+	netstate_free(n->ns);
+	hostfacts_free(n->h);
+	config_free(n->c);
+}
+
+/* ---- the scenarios ---- */
+
+static void clean(Node *n)
+{
+	(void)n;
+}
+
+static void flannel_leftovers(Node *n)
+{
+	nb_vxlan(n->ns, FLANNEL, "flannel.1", 1, 8472, false);
+	nb_link(n->ns, CNI0, "cni0", "bridge", IFF_UP);
+	nb_route(n->ns, "10.42.1.0/24", "10.42.1.0", FLANNEL);
+}
+
+static void bridge_with_a_pod(Node *n)
+{
+	nb_link(n->ns, CNI0, "cni0", "bridge", IFF_UP);
+	nb_port(n->ns, POD1, "veth1234", CNI0);
+}
+
+static void cilium_devices(Node *n)
+{
+	nb_link(n->ns, 10, "cilium_host", "veth", IFF_UP);
+	nb_link(n->ns, 11, "cilium_net", "veth", IFF_UP);
+	nb_link(n->ns, 12, "lxc_health", "veth", IFF_UP);
+	nb_link(n->ns, 13, "lxc0a1b2c3d", "veth", IFF_UP);
+	nb_vxlan(n->ns, CILIUM_VXLAN, "cilium_vxlan", 0, 8472, true);
+	nb_route(n->ns, "10.42.0.0/24", "10.42.0.7", 10);
+}
+
+static void user_vxlan(Node *n)
+{
+	nb_vxlan(n->ns, USER_VXLAN, "vxlan-user", 100, 4789, false);
+}
+
+static void veth_everywhere(Node *n)
+{
+	nb_link(n->ns, 10, "cilium_host", "veth", IFF_UP);
+	nb_link(n->ns, 13, "lxc0a1b2c3d", "veth", IFF_UP);
+	nb_link(n->ns, 14, "veth-old", "veth", IFF_UP);
+	nb_link(n->ns, 15, "uplink", "veth", IFF_UP);
+	nb_route(n->ns, "0.0.0.0/0", "172.16.0.1", 15); /* a second default route, via uplink */
+}
+
+static void hetzner_cloud(Node *n)
+{
+	static const char *const peers[] = {"10.0.0.3", NULL};
+	netstate_free(n->ns);
+	n->ns = nb_new("10.42.0.0/16", peers);
+	nb_link(n->ns, LO, "lo", "", IFF_UP | IFF_LOOPBACK);
+	nb_link(n->ns, ETH0, "enp7s0", "", IFF_UP);
+	nb_mtu(n->ns, ETH0, 1450);
+	nb_addr(n->ns, ETH0, "10.0.0.2/32");
+	nb_route(n->ns, "10.0.0.1/32", "", ETH0);
+	nb_route(n->ns, "10.0.0.0/16", "10.0.0.1", ETH0);
+	nb_route(n->ns, "0.0.0.0/0", "10.0.0.1", ETH0);
+	nb_route(n->ns, "10.42.2.0/24", "10.0.0.3", ETH0);
+}
+
+static void l2_pod_route(Node *n)
+{
+	nb_route(n->ns, "10.42.2.0/24", "192.168.1.3", ETH0);
+}
+
+static void no_routes(Node *n)
+{
+	netstate_free(n->ns);
+	n->ns = nb_new("10.42.0.0/16", NULL);
+	nb_link(n->ns, LO, "lo", "", IFF_UP | IFF_LOOPBACK);
+	nb_link(n->ns, ETH0, "eth0", "", IFF_UP);
+}
+
+static void k3s_server_defaults(Node *n)
+{
+	assert_int_equal(k3sconfig_apply_unit(n->h->k3s, "k3s.service",
+					      "[Service]\nExecStart=/usr/local/bin/k3s server\n"),
+			 0);
+}
+
+static void k3s_agent_defaults(Node *n)
+{
+	assert_int_equal(k3sconfig_apply_unit(n->h->k3s, "k3s-agent.service",
+					      "[Service]\nExecStart=/usr/local/bin/k3s agent\n"),
+			 0);
+}
+
+static void k3s_server_ready(Node *n)
+{
+	static const char yaml[] = "flannel-backend: none\ndisable-network-policy: true\n"
+				   "disable-kube-proxy: true\ncluster-cidr: 10.42.0.0/16\n";
+	assert_int_equal(k3sconfig_apply_yaml(n->h->k3s, "config.yaml", yaml, strlen(yaml)), 0);
+	n->h->k3s->role = K3S_ROLE_SERVER;
+}
+
+static void k3s_dropin_reenables_flannel(Node *n)
+{
+	k3s_server_ready(n);
+	static const char yaml[] = "flannel-backend: vxlan\ncluster-cidr: 10.244.0.0/16\n";
+	assert_int_equal(k3sconfig_apply_yaml(n->h->k3s, "config.yaml.d/99-old.yaml", yaml, strlen(yaml)), 0);
+}
+
+static void k3s_broken_file(Node *n)
+{
+	k3s_server_ready(n);
+	assert_int_equal(k3sconfig_apply_yaml(n->h->k3s, "/etc/rancher/k3s/config.yaml.d/x.yaml", "a: [", 4), 0);
+}
+
+static void add_cni(Node *n, const char *path, const char *json)
+{
+	n->h->cni_files = realloc(n->h->cni_files, (n->h->n_cni_files + 1) * sizeof(CniFile));
+	assert_int_equal(cni_file_parse(path, json, &n->h->cni_files[n->h->n_cni_files++]), 0);
+}
+
+static void cni_files(Node *n)
+{
+	add_cni(n, "/etc/cni/net.d/05-cilium.conflist",
+		"{\"name\":\"cilium\",\"plugins\":[{\"type\":\"cilium-cni\"}]}");
+	add_cni(n, "/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist",
+		"{\"name\":\"cbr0\",\"plugins\":[{\"type\":\"flannel\"},{\"type\":\"portmap\"}]}");
+	add_cni(n, "/etc/cni/net.d/99-broken.conf", "{");
+}
+
+static void forwarding_off(Node *n)
+{
+	n->h->ip_forward = 0;
+}
+
+static void networkd_defaults(Node *n)
+{
+	n->h->networkd_running = true;
+	n->h->manage_foreign_routes = true;
+	n->h->manage_foreign_rules = false;
+	n->h->networkd_source = strdup("/etc/systemd/networkd.conf");
+}
+
+static void networkd_off_everything(Node *n)
+{
+	n->h->networkd_running = true;
+	n->h->networkd_source = strdup("/etc/systemd/networkd.conf");
+}
+
+static void networkd_not_running(Node *n)
+{
+	n->h->manage_foreign_routes = true;
+	n->h->manage_foreign_rules = true;
+	n->h->networkd_source = strdup("/etc/systemd/networkd.conf");
+}
+
+/* flannel.1 back after five removals: four within the minute before now, one just now. */
+static void flannel_keeps_coming_back(Node *n, uint64_t age_usec)
+{
+	nb_vxlan(n->ns, FLANNEL, "flannel.1", 1, 8472, false);
+	strcpy(n->removals[0].name, "flannel.1");
+	for (size_t i = 0; i < 5; i++)
+		n->times[i] = n->history.now_usec - age_usec - (5 - i) * 1000000;
+	n->removals[0].times_usec = n->times;
+	n->removals[0].n_times = 5;
+	n->history.removals = n->removals;
+	n->history.n_removals = 1;
+}
+
+static void recreated_recently(Node *n)
+{
+	flannel_keeps_coming_back(n, 0);
+}
+
+static void recreated_long_ago(Node *n)
+{
+	flannel_keeps_coming_back(n, 120 * 1000000ULL);
+}
+
+static void recreated_on_agent(Node *n)
+{
+	recreated_recently(n);
+	k3s_agent_defaults(n);
+}
+
+typedef struct Scenario {
+	const char *name;
+	const char *config;
+	void (*build)(Node *n);
+	const char *expected[12]; /* "check subject severity action", any order */
+	bool ready;
+} Scenario;
+
+static const Scenario SCENARIOS[] = {
+	{"a clean L2 node", NULL, clean, {NULL}, true},
+	{"Flannel's leftovers, observe", NULL, flannel_leftovers,
+	 {"flannel-device cni0 error none", "flannel-device flannel.1 error none",
+	  "route-via-tunnel 10.42.1.0/24 error none"}, false},
+	{"a bridge with a pod, enforce", "mode: enforce\n", bridge_with_a_pod,
+	 {"flannel-device cni0 error pending"}, false},
+	{"a bridge with a pod, enforce, bridge-with-ports: remove",
+	 "mode: enforce\nenforce: {bridge-with-ports: remove}\n", bridge_with_a_pod,
+	 {"flannel-device cni0 error none"}, false},
+	{"Cilium's own devices, tunnel mode", NULL, cilium_devices,
+	 {"cilium-tunnel-mode cilium_vxlan error none"}, false},
+	{"a user's vxlan", NULL, user_vxlan, {"tunnel-device vxlan-user error none"}, false},
+	{"a user's vxlan in keep", "devices: {keep: [\"vxlan-u*\"]}\n", user_vxlan, {NULL}, true},
+	{"a glob over protected devices", "devices: {remove: [{name: \"*\", kind: veth}]}\n",
+	 veth_everywhere, {"flannel-device veth-old error none"}, false},
+	{"Hetzner Cloud: peers behind the gateway", "peers: [10.0.0.3]\n", hetzner_cloud,
+	 {"nexthop-not-onlink 10.0.0.3 error none", "nexthop-not-onlink 10.42.2.0/24 error none"}, false},
+	{"Hetzner Cloud without direct node routes",
+	 "peers: [10.0.0.3]\nexpect: {direct-node-routes: false, mtu: 1450}\n", hetzner_cloud,
+	 {"nexthop-not-onlink 10.0.0.3 warning none", "nexthop-not-onlink 10.42.2.0/24 warning none"},
+	 true},
+	{"a pod route via an L2 peer", NULL, l2_pod_route, {NULL}, true},
+	{"a configured native device that is not there", "native-device: enp7s0\n", clean,
+	 {"native-device-missing enp7s0 error none"}, false},
+	{"no route at all", "peers: []\n", no_routes, {"native-device-missing auto error none"}, false},
+	{"an MTU other than expected", "expect: {mtu: 1450}\n", clean,
+	 {"mtu-mismatch eth0 warning none"}, true},
+	{"K3s server with its defaults", NULL, k3s_server_defaults,
+	 {"k3s-flannel-enabled flannel-backend error none",
+	  "k3s-kube-proxy-enabled disable-kube-proxy error none",
+	  "k3s-network-policy-enabled disable-network-policy warning none"}, false},
+	{"K3s server, kube-proxy kept on purpose", "expect: {kube-proxy-replacement: false}\n",
+	 k3s_server_defaults,
+	 {"k3s-flannel-enabled flannel-backend error none",
+	  "k3s-network-policy-enabled disable-network-policy warning none"}, false},
+	{"K3s agent: server flags are the servers' business", NULL, k3s_agent_defaults, {NULL}, true},
+	{"K3s server ready for Cilium", NULL, k3s_server_ready, {NULL}, true},
+	{"a K3s drop-in re-enables Flannel", NULL, k3s_dropin_reenables_flannel,
+	 {"cluster-cidr-mismatch cluster-cidr error none",
+	  "k3s-flannel-enabled flannel-backend error none"}, false},
+	{"a broken K3s file", NULL, k3s_broken_file,
+	 {"k3s-config-invalid /etc/rancher/k3s/config.yaml.d/x.yaml error none"}, false},
+	{"CNI configurations, observe", NULL, cni_files,
+	 {"cni-conflist-conflict /etc/cni/net.d/99-broken.conf error none",
+	  "cni-conflist-conflict /var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist error none"}, false},
+	{"ip_forward off", NULL, forwarding_off, {"ip-forward-disabled net.ipv4.ip_forward error none"}, false},
+	{"networkd with foreign routes managed", NULL, networkd_defaults,
+	 {"networkd-foreign-routes /etc/systemd/networkd.conf warning none"}, true},
+	{"networkd with both off", NULL, networkd_off_everything, {NULL}, true},
+	{"networkd not running", NULL, networkd_not_running, {NULL}, true},
+	{"flannel.1 recreated five times in the window", "mode: enforce\n", recreated_recently,
+	 {"device-recreated flannel.1 error none", "flannel-device flannel.1 error backoff"}, false},
+	{"flannel.1 removed five times, long ago", "mode: enforce\n", recreated_long_ago,
+	 {"flannel-device flannel.1 error none"}, false},
+	{"flannel.1 recreated on an agent", "mode: enforce\n", recreated_on_agent,
+	 {"device-recreated flannel.1 error none", "flannel-device flannel.1 error backoff"}, false},
+};
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void run_scenario(const Scenario *s, Verdict **ret_verdict, Node *ret_node)
+{
+	Node n = {};
+	base_node(&n);
+	configure(&n, s->config);
+	s->build(&n);
+	if (evaluate(n.c, n.ns, n.h, &n.history, ret_verdict) < 0)
+		fail_msg("%s: evaluate failed", s->name);
+	*ret_node = n;
+}
+
+static void test_scenarios(void **state)
+{
+	size_t failures = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(SCENARIOS); i++) {
+		const Scenario *s = &SCENARIOS[i];
+		Verdict *v = NULL;
+		Node n;
+		char *found[32], *expected[12];
+		size_t n_found = 0, n_expected = 0;
+
+		run_scenario(s, &v, &n);
+		for (size_t j = 0; j < v->n_findings && j < 32; j++) {
+			const Finding *f = &v->findings[j];
+			assert_non_null(f->message);
+			assert_true(strlen(f->remedy) > 20); /* a remedy a person can act on */
+			assert_int_equal(asprintf(&found[n_found++], "%s %s %s %s", f->check, f->subject,
+						  severity_to_string(f->severity),
+						  action_to_string(f->action)) > 0, 1);
+		}
+		for (; s->expected[n_expected]; n_expected++)
+			expected[n_expected] = (char *)s->expected[n_expected];
+		qsort(found, n_found, sizeof(char *), compare_strings);
+		qsort(expected, n_expected, sizeof(char *), compare_strings);
+		bool same = n_found == n_expected && v->ready == s->ready;
+		for (size_t j = 0; same && j < n_found; j++)
+			same = strcmp(found[j], expected[j]) == 0;
+		if (!same) {
+			failures++;
+			print_error("scenario '%s' (ready %d, expected %d):\n", s->name, v->ready, s->ready);
+			for (size_t j = 0; j < n_found; j++)
+				print_error("  found:    %s\n", found[j]);
+			for (size_t j = 0; j < n_expected; j++)
+				print_error("  expected: %s\n", expected[j]);
+		}
+		for (size_t j = 0; j < n_found; j++)
+			free(found[j]);
+		verdict_free(v);
+		free_node(&n);
+	}
+	assert_int_equal(failures, 0);
+}
+
+static const Finding *find(const Verdict *v, const char *check, const char *subject)
+{
+	for (size_t i = 0; i < v->n_findings; i++)
+		if (strcmp(v->findings[i].check, check) == 0 && strcmp(v->findings[i].subject, subject) == 0)
+			return &v->findings[i];
+	fail_msg("no %s %s", check, subject);
+	return NULL;
+}
+
+static const Scenario *scenario(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(SCENARIOS); i++)
+		if (strcmp(SCENARIOS[i].name, name) == 0)
+			return &SCENARIOS[i];
+	fail_msg("no scenario %s", name);
+	return NULL;
+}
+
+/* What the enforcer may act on, and the words an operator reads. */
+static void test_remediation_and_words(void **state)
+{
+	Verdict *v;
+	Node n;
+
+	run_scenario(scenario("Flannel's leftovers, observe"), &v, &n);
+	assert_int_equal(find(v, "flannel-device", "flannel.1")->remediation, REMEDIATION_ALERT_ONLY);
+	assert_int_equal(find(v, "flannel-device", "flannel.1")->ifindex, FLANNEL);
+	verdict_free(v);
+	free_node(&n);
+
+	Scenario enforce = *scenario("Flannel's leftovers, observe");
+	enforce.config = "mode: enforce\n";
+	run_scenario(&enforce, &v, &n);
+	assert_int_equal(find(v, "flannel-device", "flannel.1")->remediation, REMEDIATION_REMOVE_DEVICE);
+	assert_int_equal(find(v, "route-via-tunnel", "10.42.1.0/24")->remediation, REMEDIATION_ALERT_ONLY);
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("Cilium's own devices, tunnel mode"), &v, &n);
+	const Finding *f = find(v, "cilium-tunnel-mode", "cilium_vxlan");
+	assert_non_null(strstr(f->message, "removed in Cilium 1.15"));
+	assert_non_null(strstr(f->remedy, "routingMode=native"));
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("Hetzner Cloud: peers behind the gateway"), &v, &n);
+	f = find(v, "nexthop-not-onlink", "10.0.0.3");
+	assert_non_null(strstr(f->remedy, "Hetzner Cloud"));
+	assert_non_null(strstr(f->remedy, "autoDirectNodeRoutes=false"));
+	assert_string_equal(v->native_device, "enp7s0");
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("a K3s drop-in re-enables Flannel"), &v, &n);
+	assert_non_null(strstr(find(v, "k3s-flannel-enabled", "flannel-backend")->message,
+			       "config.yaml.d/99-old.yaml:1"));
+	assert_non_null(strstr(find(v, "k3s-flannel-enabled", "flannel-backend")->remedy,
+			       "flannel-backend: none"));
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("CNI configurations, observe"), &v, &n);
+	Scenario cni_enforce = *scenario("CNI configurations, observe");
+	cni_enforce.config = "mode: enforce\n";
+	verdict_free(v);
+	free_node(&n);
+	run_scenario(&cni_enforce, &v, &n);
+	assert_int_equal(find(v, "cni-conflist-conflict", "/etc/cni/net.d/99-broken.conf")->remediation,
+			 REMEDIATION_QUARANTINE_FILE);
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("flannel.1 recreated on an agent"), &v, &n);
+	assert_non_null(strstr(find(v, "device-recreated", "flannel.1")->remedy, "K3s servers still run Flannel"));
+	assert_int_equal(find(v, "flannel-device", "flannel.1")->remediation, REMEDIATION_ALERT_ONLY);
+	verdict_free(v);
+	free_node(&n);
+}
+
+static void test_evaluate_is_deterministic(void **state)
+{
+	Verdict *a, *b;
+	Node n;
+
+	run_scenario(scenario("K3s server with its defaults"), &a, &n);
+	assert_int_equal(evaluate(n.c, n.ns, n.h, &n.history, &b), 0);
+	assert_int_equal(a->n_findings, b->n_findings);
+	for (size_t i = 0; i < a->n_findings; i++) {
+		assert_string_equal(a->findings[i].check, b->findings[i].check);
+		assert_string_equal(a->findings[i].subject, b->findings[i].subject);
+		assert_string_equal(a->findings[i].message, b->findings[i].message);
+		if (i > 0)
+			assert_true(strcmp(a->findings[i - 1].check, a->findings[i].check) <= 0);
+	}
+	verdict_free(a);
+	verdict_free(b);
+	free_node(&n);
+}
+
+static void helm_for(const char *name, const char *config, HelmValues *hv)
+{
+	Scenario s = *scenario(name);
+	Verdict *v;
+	Node n;
+	if (config)
+		s.config = config;
+	run_scenario(&s, &v, &n);
+	helm_values_compute(n.c, n.ns, n.h, v, hv);
+	verdict_free(v);
+	free_node(&n);
+}
+
+static void test_helm_values(void **state)
+{
+	HelmValues hv;
+
+	helm_for("a clean L2 node", NULL, &hv);
+	assert_true(hv.auto_direct_node_routes);
+	assert_string_equal(hv.native_cidr, "10.42.0.0/16");
+	assert_string_equal(hv.pod_cidr, "10.42.0.0/16");
+	assert_int_equal(hv.mtu, 0);
+	assert_true(hv.kube_proxy_replacement);
+
+	helm_for("Hetzner Cloud: peers behind the gateway", NULL, &hv);
+	assert_false(hv.auto_direct_node_routes);
+	assert_int_equal(hv.mtu, 1450); /* the NIC's, below 1500 */
+
+	helm_for("no route at all", NULL, &hv);
+	assert_false(hv.auto_direct_node_routes); /* unknown without peers */
+
+	helm_for("a clean L2 node", "expect: {mtu: 1400, kube-proxy-replacement: false}\n", &hv);
+	assert_int_equal(hv.mtu, 1400);
+	assert_false(hv.kube_proxy_replacement);
+
+	/* K3s's cluster-cidr inside the native CIDR is the pool */
+	helm_for("K3s server ready for Cilium", "native-routing-cidr: 10.0.0.0/8\n", &hv);
+	assert_string_equal(hv.native_cidr, "10.0.0.0/8");
+	assert_string_equal(hv.pod_cidr, "10.42.0.0/16");
+	assert_string_equal(hv.pod_cidr_overlap, "");
+
+	json_object *o = helm_values_to_json(&hv);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			    "{\"routingMode\":\"native\",\"ipv4NativeRoutingCIDR\":\"10.0.0.0\\/8\","
+			    "\"autoDirectNodeRoutes\":true,\"kubeProxyReplacement\":true,"
+			    "\"ipam\":{\"mode\":\"cluster-pool\",\"operator\":{\"clusterPoolIPv4PodCIDRList\":[\"10.42.0.0\\/16\"]}}}");
+	json_object_put(o);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scenarios),
+		cmocka_unit_test(test_remediation_and_words),
+		cmocka_unit_test(test_evaluate_is_deterministic),
+		cmocka_unit_test(test_helm_values),
+	};
+	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
