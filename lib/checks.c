@@ -255,7 +255,9 @@ static void visit_route(const Route *r, void *userdata)
 		if (!l)
 			continue;
 		if (link_is_tunnel(l)) {
-			add(e, "route-via-tunnel", SEVERITY_ERROR, route_dst(r, dst),
+			/* Formatted first: the order in which arguments are evaluated is unspecified. */
+			route_dst(r, dst);
+			add(e, "route-via-tunnel", SEVERITY_ERROR, dst,
 			    format("the pod route %s goes through the tunnel device %s (%s), not natively over the node network",
 				   dst, l->name, l->kind),
 			    format("Remove the tunnel's owner (for flannel.1: K3s with flannel-backend: none, then ip link delete %s); the kernel drops the route with its device",
@@ -336,7 +338,8 @@ static void check_routes(Evaluation *e)
 		if (onlink_on_native(e, nh->gw_family, &nh->gw))
 			continue;
 		inaddr_format(nh->gw_family, &nh->gw, gw);
-		add(e, "nexthop-not-onlink", sev, route_dst(r, buf),
+		route_dst(r, buf);
+		add(e, "nexthop-not-onlink", sev, buf,
 		    format("the pod route %s goes via %s, which is not directly connected on %s",
 			   buf, gw, e->v->native_device),
 		    l3_remedy(e));

@@ -257,7 +257,8 @@ static char *find_exec_start(const char *text)
 
 	while (*p) {
 		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		const char *next = eol ? eol + 1 : p + strlen(p);
+		size_t len = (size_t)((eol ? eol : next) - p);
 		const char *line = p;
 		while (len > 0 && (*line == ' ' || *line == '\t'))
 			line++, len--;
@@ -288,7 +289,7 @@ static char *find_exec_start(const char *text)
 			last = joined;
 			continue;
 		}
-		p = eol ? eol + 1 : p + len;
+		p = next;
 	}
 	return last;
 }

@@ -8,13 +8,14 @@ here=$(dirname "$(realpath "$0")")
 work=$(mktemp -d /tmp/routeguard-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/rtnl" "$work/config"
+mkdir -p "$work/rtnl" "$work/config" "$work/k3sconfig"
 cp "$here"/../unit/data/*.dump "$work/rtnl/"
 cp "$here"/corpus/config/* "$work/config/"
-for target in rtnl config; do
+cp "$here"/corpus/k3sconfig/* "$work/k3sconfig/"
+for target in rtnl config k3sconfig; do
 	[[ -x $build/tests/fuzz-$target ]] || { echo "run-fuzzers: $build/tests/fuzz-$target is missing: build the fuzz preset" >&2; exit 1; }
 	echo "fuzzing $target for $seconds s"
-	(cd "$work" && "$build/tests/fuzz-$target" -max_total_time="$seconds" -max_len=65536 \
+	(cd "$work" && "$build/tests/fuzz-$target" -max_total_time="$seconds" -timeout=10 -max_len=65536 \
 		-print_final_stats=1 "$work/$target" 2>"$work/$target.log") || {
 		tail -n 60 "$work/$target.log" >&2
 		echo "fuzz-$target found a crash" >&2

@@ -149,3 +149,74 @@ expect_model_matches() {
 	echo "$diff" >&2
 	fail "$label: the mirror differs from the kernel"
 }
+
+# ---- preflight scenarios ----
+
+# host_dirs: temporary K3s, CNI and host-root directories, and a routeguard.yaml pointing at them.
+# EXTRA_YAML is appended to the configuration.
+host_dirs() {
+	mkdir -p "$TMP/k3s/config.yaml.d" "$TMP/units" "$TMP/cni/net.d" "$TMP/cni/agent-net.d" "$TMP/root"
+	write_config "k3s: {config: $TMP/k3s/config.yaml, units: [$TMP/units/k3s.service, $TMP/units/k3s-agent.service]}
+cni: {conf-dirs: [$TMP/cni/net.d, $TMP/cni/agent-net.d], quarantine-dir: $TMP/quarantine}
+${EXTRA_YAML:-}"
+}
+
+# k3s_server_unit FLAGS...: a k3s.service as the installer writes it.
+k3s_server_unit() {
+	{
+		echo "[Service]"
+		echo "Type=notify"
+		printf 'ExecStart=/usr/local/bin/k3s \\\n    server \\\n'
+		for flag in "$@"; do printf "\t'%s' \\\\\n" "$flag"; done
+		echo
+	} >"$TMP/units/k3s.service"
+}
+
+cilium_conflist() {
+	echo '{"cniVersion":"0.3.1","name":"cilium","plugins":[{"type":"cilium-cni"}]}' >"$1/05-cilium.conflist"
+}
+
+flannel_conflist() {
+	echo '{"name":"cbr0","cniVersion":"1.0.0","plugins":[{"type":"flannel","delegate":{"hairpinMode":true,"isDefaultGateway":true}},{"type":"portmap","capabilities":{"portMappings":true}}]}' >"$1/10-flannel.conflist"
+}
+
+# l2_nic: eth0 on 192.168.1.0/24 with a default route; peers on the same segment.
+l2_nic() {
+	n link add eth0 type veth peer name eth0-peer
+	n link set eth0 up
+	n link set eth0-peer up
+	n addr add 192.168.1.2/24 dev eth0
+	n route add default via 192.168.1.1
+}
+
+forwarding() {
+	ip netns exec "$NS" sysctl -qw "net.ipv4.ip_forward=$1"
+}
+
+# expect_preflight EXIT "check subject"...: routeguardctl preflight --json in the namespace must
+# exit with EXIT and report exactly these findings.
+expect_preflight() {
+	local want_exit=$1 status=0
+	shift
+	: "${ROUTEGUARDCTL:?set ROUTEGUARDCTL to the routeguardctl binary (ctest does)}"
+	ip netns exec "$NS" "$ROUTEGUARDCTL" preflight --config "$TMP/routeguard.yaml" --json \
+		--debug-host-root "$TMP/root" >"$TMP/preflight.json" 2>"$TMP/preflight.err" || status=$?
+	[[ -s $TMP/preflight.err ]] && cat "$TMP/preflight.err" >&2
+	local found expected
+	found=$(python3 -c 'import json,sys; [print(f["check"], f["subject"]) for f in json.load(open(sys.argv[1]))["findings"]]' "$TMP/preflight.json" | sort)
+	expected=$(if (($#)); then printf '%s\n' "$@"; fi | sort)
+	if [[ $found != "$expected" ]]; then
+		echo "found:" >&2
+		echo "$found" | sed 's/^/  /' >&2
+		echo "expected:" >&2
+		echo "$expected" | sed 's/^/  /' >&2
+		fail "preflight reported other findings than expected"
+	fi
+	((status == want_exit)) || fail "preflight exited $status, expected $want_exit"
+	echo "ok: preflight reports exactly $# finding(s), exit $status"
+}
+
+# helm_value KEY: a value from the last preflight's helm-values, as Python prints it.
+helm_value() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["helm-values"]'"$1"')' "$TMP/preflight.json"
+}

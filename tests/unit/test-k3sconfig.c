@@ -127,6 +127,9 @@ static void test_agent_unit_and_reset(void **state)
 					      "[Service]\nExecStart=/usr/bin/sleep infinity\n"),
 			 0);
 	assert_int_equal(k->role, K3S_ROLE_AGENT);
+	/* an indented last line without a newline once looped forever (found by fuzz-k3sconfig) */
+	assert_int_equal(k3sconfig_apply_unit(k, "odd.service", "[Service]\n  ExecStartPre=x"), 0);
+	assert_int_equal(k3sconfig_apply_unit(k, "odd.service", "\t"), 0);
 	k3sconfig_free(k);
 }
 
