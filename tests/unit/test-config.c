@@ -266,6 +266,20 @@ static void test_unreadable_file(void **state)
 	assert_string_equal(e.text, "/tmp:1:1: found something other than a file, expected a YAML file");
 }
 
+/* packaging/routeguard.yaml, the file a fresh install gets, loads and only observes. */
+static void test_shipped_default_file(void **state)
+{
+	Config *c = NULL;
+	ConfigError e = {};
+
+	if (config_load(DEFAULT_CONFIG_FILE, &c, &e) < 0)
+		fail_msg("%s", e.text);
+	assert_int_equal(c->mode, MODE_OBSERVE);
+	assert_int_equal(c->devices.n_remove, 4);
+	assert_int_equal(c->enforce.recreate_count, 5);
+	config_free(c);
+}
+
 static void test_protected_names(void **state)
 {
 	assert_true(device_name_is_protected("lo"));
@@ -285,6 +299,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_full_file_sets_every_value),
 		cmocka_unit_test(test_dropins_merge_in_order),
 		cmocka_unit_test(test_unreadable_file),
+		cmocka_unit_test(test_shipped_default_file),
 		cmocka_unit_test(test_protected_names),
 	};
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
