@@ -331,7 +331,8 @@ static void check_routes(Evaluation *e)
 		    l3_remedy(e));
 	}
 	/* Pod routes through a gateway that is not on-link: the same trap, seen in the table. */
-	qsort(w.pod_routes_via_gateway, w.n, sizeof(*w.pod_routes_via_gateway), compare_routes_by_dst);
+	if (w.n > 0) /* qsort() takes no NULL, even for nothing */
+		qsort(w.pod_routes_via_gateway, w.n, sizeof(*w.pod_routes_via_gateway), compare_routes_by_dst);
 	for (size_t i = 0; i < w.n && !e->error; i++) {
 		const Route *r = w.pod_routes_via_gateway[i];
 		const Nexthop *nh = &r->nexthops[0];
@@ -495,7 +496,8 @@ int evaluate(const Config *c, const NetState *ns, const HostFacts *h, const Hist
 	check_sysctl_and_networkd(&e);
 	if (e.error)
 		return e.error;
-	qsort(v->findings, v->n_findings, sizeof(*v->findings), compare_findings);
+	if (v->n_findings > 0)
+		qsort(v->findings, v->n_findings, sizeof(*v->findings), compare_findings);
 	for (size_t i = 0; i < v->n_findings; i++) {
 		if (v->findings[i].severity == SEVERITY_ERROR)
 			v->n_errors++;

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tracker.h"
+
+#define REMOVALS_PER_NAME_MAX 64
+
+int tracker_new(Tracker **ret)
+{
+	Tracker *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	*ret = t;
+	return 0;
+}
+
+static void clear(Tracker *t)
+{
+	for (size_t i = 0; i < t->n_open; i++) {
+		free(t->open[i].check);
+		free(t->open[i].subject);
+	}
+	free(t->open);
+	for (size_t i = 0; i < t->n_removals; i++)
+		free(t->removals[i].times_usec);
+	free(t->removals);
+	memset(t, 0, sizeof(*t));
+}
+
+Tracker *tracker_free(Tracker *t)
+{
+	if (!t)
+		return NULL;
+	clear(t);
+	free(t);
+	return NULL;
+}
+
+static OpenFinding *find_open(const Tracker *t, const char *check, const char *subject)
+{
+	for (size_t i = 0; i < t->n_open; i++)
+		if (strcmp(t->open[i].check, check) == 0 && strcmp(t->open[i].subject, subject) == 0)
+			return &t->open[i];
+	return NULL;
+}
+
+static bool in_verdict(const Verdict *v, const OpenFinding *o)
+{
+	for (size_t i = 0; i < v->n_findings; i++)
+		if (strcmp(v->findings[i].check, o->check) == 0 &&
+		    strcmp(v->findings[i].subject, o->subject) == 0)
+			return true;
+	return false;
+}
+
+int tracker_update(Tracker *t, const Verdict *v, uint64_t now_usec, TransitionHandler handler,
+		   void *userdata, uint64_t *since_usec)
+{
+	OpenFinding *next = calloc(v->n_findings ? v->n_findings : 1, sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const Finding *f = &v->findings[i];
+		const OpenFinding *old = find_open(t, f->check, f->subject);
+		next[i].check = strdup(f->check);
+		next[i].subject = strdup(f->subject);
+		next[i].since_usec = old ? old->since_usec : now_usec;
+		if (!next[i].check || !next[i].subject) {
+			for (size_t j = 0; j <= i; j++) {
+				free(next[j].check);
+				free(next[j].subject);
+			}
+			free(next);
+			return -ENOMEM;
+		}
+		if (since_usec)
+			since_usec[i] = next[i].since_usec;
+		if (!old && handler)
+			handler(f->check, f->subject, TRANSITION_OPENED, f, userdata);
+	}
+	for (size_t i = 0; i < t->n_open; i++)
+		if (!in_verdict(v, &t->open[i]) && handler)
+			handler(t->open[i].check, t->open[i].subject, TRANSITION_RESOLVED, NULL, userdata);
+
+	for (size_t i = 0; i < t->n_open; i++) {
+		free(t->open[i].check);
+		free(t->open[i].subject);
+	}
+	free(t->open);
+	t->open = next;
+	t->n_open = v->n_findings;
+	return 0;
+}
+
+static RemovalHistory *removal_entry(Tracker *t, const char *name, bool create)
+{
+	for (size_t i = 0; i < t->n_removals; i++)
+		if (strcmp(t->removals[i].name, name) == 0)
+			return &t->removals[i];
+	if (!create)
+		return NULL;
+	RemovalHistory *grown = realloc(t->removals, (t->n_removals + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	t->removals = grown;
+	RemovalHistory *r = &t->removals[t->n_removals++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return r;
+}
+
+int tracker_record_removal(Tracker *t, const char *name, uint64_t now_usec, uint64_t window_usec)
+{
+	RemovalHistory *r = removal_entry(t, name, true);
+	if (!r)
+		return -ENOMEM;
+	/* Forget what fell out of the window, and never hold more than a bounded number. */
+	size_t keep = 0;
+	for (size_t i = 0; i < r->n_times; i++)
+		if (r->times_usec[i] + window_usec > now_usec)
+			r->times_usec[keep++] = r->times_usec[i];
+	r->n_times = keep;
+	if (r->n_times == REMOVALS_PER_NAME_MAX) {
+		memmove(r->times_usec, r->times_usec + 1, (r->n_times - 1) * sizeof(uint64_t));
+		r->n_times--;
+	}
+	uint64_t *grown = realloc(r->times_usec, (r->n_times + 1) * sizeof(uint64_t));
+	if (!grown)
+		return -ENOMEM;
+	r->times_usec = grown;
+	r->times_usec[r->n_times++] = now_usec;
+	return 0;
+}
+
+History tracker_history(const Tracker *t, uint64_t now_usec)
+{
+	return (History){.now_usec = now_usec, .removals = t->removals, .n_removals = t->n_removals};
+}
+
+int tracker_to_json(const Tracker *t, json_object **ret)
+{
+	json_object *o = json_object_new_object(), *open = json_object_new_array(),
+		    *removals = json_object_new_array();
+
+	if (!o || !open || !removals) {
+		json_object_put(o);
+		json_object_put(open);
+		json_object_put(removals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n_open; i++) {
+		json_object *f = json_object_new_object();
+		json_object_object_add(f, "check", json_object_new_string(t->open[i].check));
+		json_object_object_add(f, "subject", json_object_new_string(t->open[i].subject));
+		json_object_object_add(f, "since-usec", json_object_new_int64((int64_t)t->open[i].since_usec));
+		json_object_array_add(open, f);
+	}
+	for (size_t i = 0; i < t->n_removals; i++) {
+		json_object *r = json_object_new_object(), *times = json_object_new_array();
+		json_object_object_add(r, "name", json_object_new_string(t->removals[i].name));
+		for (size_t j = 0; j < t->removals[i].n_times; j++)
+			json_object_array_add(times, json_object_new_int64((int64_t)t->removals[i].times_usec[j]));
+		json_object_object_add(r, "times-usec", times);
+		json_object_array_add(removals, r);
+	}
+	json_object_object_add(o, "open", open);
+	json_object_object_add(o, "removals", removals);
+	*ret = o;
+	return 0;
+}
+
+static const char *string_field(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int tracker_from_json(Tracker *t, json_object *o)
+{
+	_cleanup_(tracker_freep) Tracker *loaded = NULL;
+	json_object *open, *removals, *v;
+	int r;
+
+	if ((r = tracker_new(&loaded)) < 0)
+		return r;
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "open", &open) || !json_object_is_type(open, json_type_array) ||
+	    !json_object_object_get_ex(o, "removals", &removals) ||
+	    !json_object_is_type(removals, json_type_array))
+		return -EINVAL;
+	size_t n = json_object_array_length(open);
+	loaded->open = calloc(n ? n : 1, sizeof(OpenFinding));
+	if (!loaded->open)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *f = json_object_array_get_idx(open, i);
+		const char *check = string_field(f, "check"), *subject = string_field(f, "subject");
+		if (!check || !subject || !json_object_object_get_ex(f, "since-usec", &v) ||
+		    !json_object_is_type(v, json_type_int))
+			return -EINVAL;
+		OpenFinding *of = &loaded->open[loaded->n_open];
+		if (!(of->check = strdup(check)) || !(of->subject = strdup(subject))) {
+			free(of->check);
+			return -ENOMEM;
+		}
+		of->since_usec = (uint64_t)json_object_get_int64(v);
+		loaded->n_open++;
+	}
+	for (size_t i = 0; i < json_object_array_length(removals); i++) {
+		json_object *rm = json_object_array_get_idx(removals, i), *times;
+		const char *name = string_field(rm, "name");
+		if (!name || strlen(name) >= IFNAMSIZ || !json_object_object_get_ex(rm, "times-usec", &times) ||
+		    !json_object_is_type(times, json_type_array))
+			return -EINVAL;
+		for (size_t j = 0; j < json_object_array_length(times) && j < REMOVALS_PER_NAME_MAX; j++) {
+			json_object *tv = json_object_array_get_idx(times, j);
+			if (!json_object_is_type(tv, json_type_int))
+				return -EINVAL;
+			RemovalHistory *h = removal_entry(loaded, name, true);
+			uint64_t *grown = h ? realloc(h->times_usec, (h->n_times + 1) * sizeof(uint64_t)) : NULL;
+			if (!grown)
+				return -ENOMEM;
+			h->times_usec = grown;
+			h->times_usec[h->n_times++] = (uint64_t)json_object_get_int64(tv);
+		}
+	}
+	clear(t);
+	*t = *loaded;
+	memset(loaded, 0, sizeof(*loaded));
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Findings over time: which are open and since when, which device names were removed and when.
+ * Each evaluation's verdict is compared with the open set; a finding that appears is "opened", one
+ * that is gone is "resolved", and only those transitions are alerted. The open set and the removal
+ * history are saved in the state directory, so a restart neither forgets nor alerts again.
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "checks.h"
+#include "messageid.h"
+
+typedef struct OpenFinding {
+	char *check;
+	char *subject;
+	uint64_t since_usec; /* CLOCK_REALTIME */
+} OpenFinding;
+
+typedef struct Tracker {
+	OpenFinding *open;
+	size_t n_open;
+	RemovalHistory *removals;
+	size_t n_removals;
+} Tracker;
+
+typedef void (*TransitionHandler)(const char *check, const char *subject, Transition t,
+				  const Finding *finding, void *userdata);
+
+Tracker *tracker_free(Tracker *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Tracker *, tracker_free);
+_must_check_ int tracker_new(Tracker **ret);
+
+/*
+ * Makes the open set the verdict's findings. Calls handler for each opened finding (with it) and
+ * each resolved one (finding NULL), opened first, in the verdict's order. Fills since_usec[i] for
+ * each verdict finding (the caller gives v->n_findings slots).
+ */
+_must_check_ int tracker_update(Tracker *t, const Verdict *v, uint64_t now_usec,
+				TransitionHandler handler, void *userdata, uint64_t *since_usec);
+
+/* Remembers a removal of name; forgets removals older than window_usec. */
+_must_check_ int tracker_record_removal(Tracker *t, const char *name, uint64_t now_usec,
+					uint64_t window_usec);
+/* The removal history as evaluate() takes it; valid until the tracker changes. */
+History tracker_history(const Tracker *t, uint64_t now_usec);
+
+_must_check_ int tracker_to_json(const Tracker *t, json_object **ret);
+/* Replaces t's content with the saved state; -EINVAL for a document that is not one. */
+_must_check_ int tracker_from_json(Tracker *t, json_object *o);

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* Findings over time: transitions alerted once, state that survives a restart, removal history. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "messageid.h"
+#include "tracker.h"
+
+static Finding findings[4];
+
+static Verdict verdict(size_t n, const char *const *pairs)
+{
+	for (size_t i = 0; i < n; i++)
+		findings[i] = (Finding){.check = pairs[2 * i], .subject = (char *)pairs[2 * i + 1]};
+	return (Verdict){.findings = findings, .n_findings = n};
+}
+
+typedef struct Seen {
+	char lines[16][96];
+	size_t n;
+} Seen;
+
+static void record(const char *check, const char *subject, Transition t, const Finding *f,
+		   void *userdata)
+{
+	Seen *s = userdata;
+	assert_true(s->n < 16);
+	assert_true((t == TRANSITION_OPENED) == (f != NULL));
+	snprintf(s->lines[s->n++], 96, "%s %s %s", transition_to_string(t), check, subject);
+}
+
+static void test_transitions(void **state)
+{
+	Tracker *t;
+	Seen seen = {};
+	uint64_t since[4];
+	static const char *const a[] = {"flannel-device", "flannel.1", "flannel-device", "cni0"};
+	static const char *const b[] = {"flannel-device", "cni0"};
+
+	assert_int_equal(tracker_new(&t), 0);
+	Verdict v = verdict(2, a);
+	assert_int_equal(tracker_update(t, &v, 100, record, &seen, since), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.lines[0], "opened flannel-device flannel.1");
+	assert_string_equal(seen.lines[1], "opened flannel-device cni0");
+	assert_int_equal(since[1], 100);
+
+	/* the same verdict again: nothing to say */
+	assert_int_equal(tracker_update(t, &v, 200, record, &seen, since), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(since[0], 100);
+
+	v = verdict(1, b);
+	assert_int_equal(tracker_update(t, &v, 300, record, &seen, since), 0);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.lines[2], "resolved flannel-device flannel.1");
+	assert_int_equal(since[0], 100); /* cni0 still open since the start */
+	tracker_free(t);
+}
+
+static void test_restart_does_not_alert_again(void **state)
+{
+	Tracker *t, *restored;
+	Seen seen = {};
+	json_object *saved;
+	static const char *const a[] = {"cilium-tunnel-mode", "cilium_vxlan", "ip-forward-disabled",
+					"net.ipv4.ip_forward"};
+	static const char *const b[] = {"cilium-tunnel-mode", "cilium_vxlan"};
+
+	assert_int_equal(tracker_new(&t), 0);
+	Verdict v = verdict(2, a);
+	assert_int_equal(tracker_update(t, &v, 100, NULL, NULL, NULL), 0);
+	assert_int_equal(tracker_record_removal(t, "flannel.1", 150, 60), 0);
+	assert_int_equal(tracker_to_json(t, &saved), 0);
+	tracker_free(t);
+
+	/* through text, as the state file holds it */
+	json_object *parsed = json_tokener_parse(json_object_to_json_string(saved));
+	assert_int_equal(tracker_new(&restored), 0);
+	assert_int_equal(tracker_from_json(restored, parsed), 0);
+	uint64_t since[2];
+	v = verdict(1, b);
+	assert_int_equal(tracker_update(restored, &v, 500, record, &seen, since), 0);
+	assert_int_equal(seen.n, 1); /* only what changed while it was down */
+	assert_string_equal(seen.lines[0], "resolved ip-forward-disabled net.ipv4.ip_forward");
+	assert_int_equal(since[0], 100);
+	History h = tracker_history(restored, 160);
+	assert_int_equal(history_recent_removals(&h, "flannel.1", 60), 1);
+	json_object_put(saved);
+	json_object_put(parsed);
+	tracker_free(restored);
+}
+
+static void test_bad_state_is_refused_whole(void **state)
+{
+	static const char *const docs[] = {
+		"[]",
+		"{\"open\": []}",
+		"{\"open\": [{\"check\": \"x\"}], \"removals\": []}",
+		"{\"open\": [{\"check\": \"x\", \"subject\": \"y\", \"since-usec\": \"soon\"}], \"removals\": []}",
+		"{\"open\": [], \"removals\": [{\"name\": \"averyveryverylongname\", \"times-usec\": []}]}",
+		"{\"open\": [], \"removals\": [{\"name\": \"x\", \"times-usec\": [\"a\"]}]}",
+	};
+	static const char *const a[] = {"mtu-mismatch", "eth0"};
+	Tracker *t;
+	assert_int_equal(tracker_new(&t), 0);
+	Verdict v = verdict(1, a);
+	assert_int_equal(tracker_update(t, &v, 1, NULL, NULL, NULL), 0);
+	for (size_t i = 0; i < ELEMENTSOF(docs); i++) {
+		json_object *o = json_tokener_parse(docs[i]);
+		assert_int_equal(tracker_from_json(t, o), -EINVAL);
+		json_object_put(o);
+		assert_int_equal(t->n_open, 1); /* untouched */
+	}
+	tracker_free(t);
+}
+
+static void test_removal_window(void **state)
+{
+	Tracker *t;
+	assert_int_equal(tracker_new(&t), 0);
+	for (uint64_t now = 0; now < 100; now += 10)
+		assert_int_equal(tracker_record_removal(t, "cni0", now, 35), 0);
+	/* only what is younger than the window is kept: 60..90 */
+	assert_int_equal(t->removals[0].n_times, 4);
+	History h = tracker_history(t, 95);
+	assert_int_equal(history_recent_removals(&h, "cni0", 35), 3);
+	assert_int_equal(history_recent_removals(&h, "flannel.1", 35), 0);
+	/* bounded however often */
+	for (uint64_t now = 1000; now < 1200; now++)
+		assert_int_equal(tracker_record_removal(t, "cni0", now, 1000000), 0);
+	assert_int_equal(t->removals[0].n_times, 64);
+	tracker_free(t);
+}
+
+static void test_message_ids(void **state)
+{
+	const char *const *checks = message_id_checks();
+	size_t n = 0;
+	for (; checks[n]; n++)
+		for (Transition t = 0; t < _TRANSITION_MAX; t++) {
+			const char *id = message_id(checks[n], t);
+			assert_non_null(id);
+			assert_int_equal(strlen(id), 32);
+			assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+			/* all distinct */
+			for (size_t m = 0; checks[m] && m <= n; m++)
+				for (Transition u = 0; u < _TRANSITION_MAX; u++)
+					if (m != n || u != t)
+						assert_string_not_equal(id, message_id(checks[m], u));
+		}
+	assert_true(n >= 16);
+	assert_null(message_id("no-such-check", TRANSITION_OPENED));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transitions),
+		cmocka_unit_test(test_restart_does_not_alert_again),
+		cmocka_unit_test(test_bad_state_is_refused_whole),
+		cmocka_unit_test(test_removal_window),
+		cmocka_unit_test(test_message_ids),
+	};
+	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
