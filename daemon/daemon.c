@@ -1,15 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
+#include "alerts.h"
 #include "daemon.h"
 #include "fileio.h"
 #include "log.h"
 #include "netstate-json.h"
+
+uint64_t realtime_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static int apply_route_filter(Daemon *d)
 {
@@ -18,50 +30,137 @@ static int apply_route_filter(Daemon *d)
 					 c->n_peers);
 }
 
-static void notify_status(Daemon *d)
+void daemon_schedule_evaluation(Daemon *d)
 {
-	const MirrorCounters *k = mirror_counters(d->mirror);
-	size_t n_links;
-
-	(void)netstate_links(d->netstate, &n_links);
-	(void)sd_notifyf(false,
-			 "STATUS=%zu links, %zu routes kept of %llu seen, %llu overruns, %llu resyncs",
-			 n_links, netstate_routes_kept(d->netstate),
-			 (unsigned long long)netstate_routes_seen(d->netstate),
-			 (unsigned long long)k->overruns, (unsigned long long)k->resyncs);
+	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_ONESHOT);
 }
 
-/* Runs once per loop iteration in which the model changed, never once per message. */
 static int on_refresh(sd_event_source *s, void *userdata)
 {
-	Daemon *d = userdata;
 	(void)s;
-
-	if (mirror_is_synced(d->mirror))
-		notify_status(d);
+	daemon_evaluate(userdata);
 	return 0;
 }
 
 static void on_mirror_changed(Mirror *m, void *userdata)
 {
-	Daemon *d = userdata;
 	(void)m;
-	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_ONESHOT);
+	daemon_schedule_evaluation(userdata);
 }
 
 static void on_mirror_synced(Mirror *m, void *userdata)
 {
 	Daemon *d = userdata;
 	(void)m;
-
-	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_ONESHOT);
-	if (d->ready_sent)
-		return;
-	d->ready_sent = true;
-	notify_status(d);
-	(void)sd_notify(false, "READY=1");
-	log_info("Mirror synced: ready");
+	daemon_schedule_evaluation(d);
 }
+
+static void on_netconf_changed(Mirror *m, void *userdata)
+{
+	Daemon *d = userdata;
+	(void)m;
+	d->hostfacts_stale = true;
+	daemon_schedule_evaluation(d);
+}
+
+/* ---- the host's files, watched ---- */
+
+static int on_host_file_event(sd_event_source *s, const struct inotify_event *event, void *userdata)
+{
+	Daemon *d = userdata;
+	(void)s;
+	(void)event;
+	d->hostfacts_stale = true;
+	daemon_schedule_evaluation(d);
+	return 0;
+}
+
+static void unwatch(Daemon *d)
+{
+	for (size_t i = 0; i < d->n_watches; i++)
+		sd_event_source_disable_unref(d->watches[i]);
+	free(d->watches);
+	d->watches = NULL;
+	d->n_watches = 0;
+}
+
+static void watch_dir(Daemon *d, const char *dir)
+{
+	struct stat st;
+	sd_event_source *s = NULL;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return; /* not there: a Reload after creating it starts watching */
+	sd_event_source **grown = realloc(d->watches, (d->n_watches + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	d->watches = grown;
+	if (sd_event_add_inotify(d->event, &s, dir,
+				 IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
+					 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+				 on_host_file_event, d) < 0) {
+		log_warning("Cannot watch %s for changes; Reload re-reads it", dir);
+		return;
+	}
+	d->watches[d->n_watches++] = s;
+}
+
+static void watch_parent_and_dropins(Daemon *d, const char *file)
+{
+	_cleanup_free_ char *copy = strdup(file), *dropins = NULL;
+	if (!copy)
+		return;
+	watch_dir(d, dirname(copy));
+	if (asprintf(&dropins, "%s.d", file) >= 0)
+		watch_dir(d, dropins);
+}
+
+/* Every directory whose files evaluation reads: event-driven, nothing polls. */
+static void watch_host_files(Daemon *d)
+{
+	const Config *c = d->config;
+	unwatch(d);
+	for (size_t i = 0; i < c->cni.conf_dirs.n; i++)
+		watch_dir(d, c->cni.conf_dirs.items[i]);
+	watch_parent_and_dropins(d, c->k3s.config);
+	for (size_t i = 0; i < c->k3s.units.n; i++)
+		watch_parent_and_dropins(d, c->k3s.units.items[i]);
+}
+
+/* ---- reload ---- */
+
+int daemon_reload(Daemon *d, ConfigError *error)
+{
+	_cleanup_(config_freep) Config *c = NULL;
+	int r;
+
+	(void)sd_notify(false, "RELOADING=1");
+	r = config_load(d->options.config_path, &c, error);
+	if (r < 0) {
+		log_error("Reload failed, keeping the previous configuration: %s", error->text);
+		alert_transition("config-reload-failed", d->options.config_path, TRANSITION_OPENED,
+				 SEVERITY_ERROR, ACTION_NONE, false, error->text);
+		(void)sd_notify(false, "READY=1");
+		return r;
+	}
+	config_free(d->config);
+	d->config = TAKE_PTR(c);
+	if ((r = apply_route_filter(d)) < 0) {
+		(void)sd_notify(false, "READY=1");
+		return log_error_errno(r, "Failed to apply the new route filter");
+	}
+	/* Which routes are kept depends on the CIDR and peers: dump routes again. */
+	mirror_request_resync(d->mirror, SYNC_ROUTES4 | SYNC_ROUTES6);
+	watch_host_files(d);
+	d->hostfacts_stale = true;
+	daemon_schedule_evaluation(d);
+	log_info("Configuration reloaded from %s (%s mode)", d->options.config_path,
+		 mode_to_string(d->config->mode));
+	(void)sd_notify(false, "READY=1");
+	return 0;
+}
+
+/* ---- signals ---- */
 
 static int write_debug_dump(Daemon *d)
 {
@@ -102,36 +201,12 @@ static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, voi
 	return 0;
 }
 
-static int reload_config(Daemon *d)
-{
-	_cleanup_(config_freep) Config *c = NULL;
-	ConfigError error = {};
-	int r;
-
-	(void)sd_notify(false, "RELOADING=1");
-	r = config_load(d->options.config_path, &c, &error);
-	if (r < 0) {
-		log_error("Reload failed, keeping the previous configuration: %s", error.text);
-		(void)sd_notify(false, "READY=1");
-		return r;
-	}
-	config_free(d->config);
-	d->config = TAKE_PTR(c);
-	r = apply_route_filter(d);
-	if (r < 0)
-		return log_error_errno(r, "Failed to apply the new route filter");
-	/* Which routes are kept depends on the CIDR and peers: dump routes again. */
-	mirror_request_resync(d->mirror, SYNC_ROUTES4 | SYNC_ROUTES6);
-	log_info("Configuration reloaded from %s", d->options.config_path);
-	(void)sd_notify(false, "READY=1");
-	return 0;
-}
-
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
+	ConfigError error = {};
 	(void)s;
 	(void)si;
-	(void)reload_config(userdata);
+	(void)daemon_reload(userdata, &error);
 	return 0;
 }
 
@@ -144,23 +219,15 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(d->event, 0);
 }
 
-int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
+/* ---- life ---- */
+
+static int setup_event_loop(Daemon *d)
 {
-	_cleanup_(daemon_freep) Daemon *d = calloc(1, sizeof(*d));
 	sigset_t mask;
 	int r;
 
-	if (!d) {
-		config_free(config);
-		return log_error_errno(ENOMEM, "Failed to allocate the daemon");
-	}
-	d->options = *options;
-	d->config = config;
-	if ((r = netstate_new(&d->netstate)) < 0 || (r = apply_route_filter(d)) < 0)
-		return log_error_errno(r, "Failed to set up the mirror");
 	if ((r = sd_event_new(&d->event)) < 0)
 		return log_error_errno(r, "Failed to create the event loop");
-
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -178,11 +245,45 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 	if ((r = sd_event_add_defer(d->event, &d->refresh, on_refresh, d)) < 0)
 		return log_error_errno(r, "Failed to add the refresh source");
 	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_OFF);
-	/* After the netlink reads of the same iteration, so one batch gives one refresh. */
+	/* After the netlink reads of the same iteration, so one batch gives one evaluation. */
 	(void)sd_event_source_set_priority(d->refresh, SD_EVENT_PRIORITY_IDLE);
+	return 0;
+}
+
+int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
+{
+	_cleanup_(daemon_freep) Daemon *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d) {
+		config_free(config);
+		return log_error_errno(ENOMEM, "Failed to allocate the daemon");
+	}
+	d->options = *options;
+	d->config = config;
+	if ((r = netstate_new(&d->netstate)) < 0 || (r = apply_route_filter(d)) < 0 ||
+	    (r = tracker_new(&d->tracker)) < 0)
+		return log_error_errno(r, "Failed to set up the model");
+	if ((r = setup_event_loop(d)) < 0)
+		return r;
+	r = control_new(d->event, options->socket_path, daemon_on_call, d, &d->control);
+	if (r == -EADDRINUSE)
+		return log_error_errno(r, "Another routeguardd answers on %s; not taking its socket",
+				       options->socket_path);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the control socket %s", options->socket_path);
+	if ((r = enforcer_new(d->event, daemon_on_removed, d, &d->enforcer)) < 0)
+		return log_error_errno(r, "Failed to open the enforcer's netlink socket");
+	if ((r = daemon_window_timer_new(d)) < 0 || (r = daemon_metrics_timer_new(d)) < 0)
+		return log_error_errno(r, "Failed to set up the metrics timer");
+	if ((r = daemon_load_state(d)) < 0)
+		return r;
+	if ((r = hostfacts_load(d->config, d->options.debug_host_root, &d->hostfacts)) < 0)
+		return log_error_errno(r, "Failed to read the host's configuration");
+	watch_host_files(d);
 
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
-	MirrorCallbacks cb = {on_mirror_changed, on_mirror_synced, d};
+	MirrorCallbacks cb = {on_mirror_changed, on_mirror_synced, on_netconf_changed, d};
 	if ((r = mirror_new(d->event, d->netstate, &mo, &cb, &d->mirror)) < 0)
 		return r;
 	*ret = TAKE_PTR(d);
@@ -193,10 +294,20 @@ Daemon *daemon_free(Daemon *d)
 {
 	if (!d)
 		return NULL;
+	unwatch(d);
 	mirror_free(d->mirror);
+	control_free(d->control);
+	enforcer_free(d->enforcer);
 	sd_event_source_disable_unref(d->refresh);
+	sd_event_source_disable_unref(d->metrics_timer);
+	sd_event_source_disable_unref(d->window_timer);
 	sd_event_unref(d->event);
 	netstate_free(d->netstate);
+	hostfacts_free(d->hostfacts);
+	tracker_free(d->tracker);
+	verdict_free(d->verdict);
+	free(d->since);
+	free(d->reconcile_waiters);
 	config_free(d->config);
 	free(d);
 	return NULL;

@@ -38,7 +38,7 @@ static const DumpStep DUMP_STEPS[] = {
 
 static const unsigned SUBSCRIBED_GROUPS[] = {
 	RTNLGRP_LINK,	    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-	RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
+	RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_NETCONF,
 };
 
 struct Mirror {
@@ -61,6 +61,7 @@ struct Mirror {
 	uint32_t dump_seq;
 	SyncScope resync_wanted;
 	bool synced;
+	uint64_t full_syncs;
 
 	MirrorCounters counters;
 	RtnlMessage scratch;
@@ -222,8 +223,10 @@ static void finish_dump(Mirror *m)
 	}
 	if (netstate_sweep(m->ns, scope) > 0 && m->callbacks.changed)
 		m->callbacks.changed(m, m->callbacks.userdata);
-	if (scope == SYNC_ALL)
+	if (scope == SYNC_ALL) {
 		m->synced = true;
+		m->full_syncs++;
+	}
 	if (m->resync_wanted)
 		schedule_resync(m, 0, 0);
 	if (scope == SYNC_ALL && m->callbacks.synced)
@@ -348,7 +351,10 @@ static void handle_buffer(Mirror *m, const uint8_t *buf, size_t len)
 			apply_message(m, nlh, true);
 			continue;
 		}
-		if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+		/* net.ipv4.ip_forward changes arrive as netconf notifications: no file to poll. */
+		if (nlh->nlmsg_type == RTM_NEWNETCONF && m->callbacks.netconf_changed)
+			m->callbacks.netconf_changed(m, m->callbacks.userdata);
+		else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
 			apply_message(m, nlh, false);
 	}
 	if (r < 0) {
@@ -453,6 +459,18 @@ int mirror_start(Mirror *m)
 const MirrorCounters *mirror_counters(const Mirror *m)
 {
 	return &m->counters;
+}
+
+uint64_t mirror_full_syncs(const Mirror *m)
+{
+	return m->full_syncs;
+}
+
+uint64_t mirror_next_full_sync(const Mirror *m)
+{
+	/* A full dump already running began before the request: wait for the one after it. */
+	bool full_running = m->dumping && m->dump_scope == SYNC_ALL;
+	return m->full_syncs + (full_running ? 2 : 1);
 }
 
 bool mirror_is_synced(const Mirror *m)

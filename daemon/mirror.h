@@ -26,6 +26,7 @@ typedef struct Mirror Mirror;
 typedef struct MirrorCallbacks {
 	void (*changed)(Mirror *m, void *userdata); /* the model changed; called once per message */
 	void (*synced)(Mirror *m, void *userdata); /* a full dump completed and the model is exact */
+	void (*netconf_changed)(Mirror *m, void *userdata); /* IPv4 forwarding may have changed */
 	void *userdata;
 } MirrorCallbacks;
 
@@ -44,5 +45,8 @@ _must_check_ int mirror_start(Mirror *m);
 void mirror_request_resync(Mirror *m, SyncScope scope);
 
 const MirrorCounters *mirror_counters(const Mirror *m);
+/* Full dumps completed so far, and the number a Reconcile asked now must wait for. */
+uint64_t mirror_full_syncs(const Mirror *m);
+uint64_t mirror_next_full_sync(const Mirror *m);
 bool mirror_is_synced(const Mirror *m);
 bool mirror_is_dumping(const Mirror *m);

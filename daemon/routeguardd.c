@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"  --debug-dump PATH      on SIGUSR1, write the mirrored links, addresses and routes\n"
 		"                         as JSON to PATH\n"
 		"  --debug-rcvbuf BYTES   netlink receive buffer (default 32 MiB; tests use a small one)\n"
+		"  --debug-host-root DIR  read /etc/systemd and /run files below DIR (tests)\n"
 		"  --version              print the version\n"
 		"  --help                 print this help\n",
 		CONFIG_DEFAULT_PATH);
@@ -37,6 +38,7 @@ enum {
 	OPT_LOG_TARGET,
 	OPT_DEBUG_DUMP,
 	OPT_DEBUG_RCVBUF,
+	OPT_DEBUG_HOST_ROOT,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -48,6 +50,7 @@ static const struct option OPTIONS[] = {
 	{"log-target", required_argument, NULL, OPT_LOG_TARGET},
 	{"debug-dump", required_argument, NULL, OPT_DEBUG_DUMP},
 	{"debug-rcvbuf", required_argument, NULL, OPT_DEBUG_RCVBUF},
+	{"debug-host-root", required_argument, NULL, OPT_DEBUG_HOST_ROOT},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, OPT_HELP},
 	{},
@@ -87,6 +90,9 @@ static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target
 			o->debug_rcvbuf = (int)v;
 			break;
 		}
+		case OPT_DEBUG_HOST_ROOT:
+			o->debug_host_root = optarg;
+			break;
 		case OPT_VERSION:
 			printf("routeguardd %s\n", ROUTEGUARD_VERSION);
 			return 0;

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+
+typedef struct Control Control;
+
+typedef struct Client {
+	Control *control;
+	uint64_t id;
+	int fd;
+	uid_t uid;
+	bool monitor;
+	bool waiting; /* a call is being answered later (Reconcile) */
+	sd_event_source *io;
+	sd_event_source *idle;
+	char *in;
+	size_t in_len;
+	char *out;
+	size_t out_len;
+	size_t out_allocated;
+	struct Client *next;
+} Client;
+
+struct Control {
+	sd_event *event;
+	char *path;
+	int fd;
+	sd_event_source *io;
+	ControlCallHandler handler;
+	void *userdata;
+	Client *clients;
+	size_t n_clients;
+	uint64_t next_id;
+};
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static Client *client_by_id(Control *c, uint64_t id)
+{
+	for (Client *cl = c->clients; cl; cl = cl->next)
+		if (cl->id == id)
+			return cl;
+	return NULL;
+}
+
+static void client_close(Control *c, Client *cl)
+{
+	for (Client **p = &c->clients; *p; p = &(*p)->next)
+		if (*p == cl) {
+			*p = cl->next;
+			break;
+		}
+	c->n_clients--;
+	sd_event_source_disable_unref(cl->io);
+	sd_event_source_disable_unref(cl->idle);
+	close(cl->fd);
+	free(cl->in);
+	free(cl->out);
+	free(cl);
+}
+
+static void arm_idle(Client *cl)
+{
+	/* Subscribers and clients awaiting an answer are not idle: they wait for us. */
+	if (cl->monitor || cl->waiting) {
+		(void)sd_event_source_set_enabled(cl->idle, SD_EVENT_OFF);
+		return;
+	}
+	(void)sd_event_source_set_time(cl->idle, now_usec() + CONTROL_IDLE_USEC);
+	(void)sd_event_source_set_enabled(cl->idle, SD_EVENT_ONESHOT);
+}
+
+/* Writes what is queued; returns -EPIPE when the client is gone. */
+static int flush(Client *cl)
+{
+	size_t sent = 0;
+	while (sent < cl->out_len) {
+		ssize_t n = send(cl->fd, cl->out + sent, cl->out_len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -EPIPE;
+		}
+		sent += (size_t)n;
+	}
+	memmove(cl->out, cl->out + sent, cl->out_len - sent);
+	cl->out_len -= sent;
+	(void)sd_event_source_set_io_events(cl->io, EPOLLIN | (cl->out_len ? EPOLLOUT : 0));
+	return 0;
+}
+
+/* Queues bytes for a client; a client that lets more than the limit pile up is dropped. */
+static void client_send(Control *c, Client *cl, const char *bytes, size_t len)
+{
+	if (cl->out_len + len > CONTROL_QUEUE_MAX) {
+		log_warning("Control client %llu does not read its replies (%zu bytes queued), disconnecting",
+			    (unsigned long long)cl->id, cl->out_len);
+		client_close(c, cl);
+		return;
+	}
+	if (cl->out_len + len > cl->out_allocated) {
+		size_t n = cl->out_allocated ? cl->out_allocated : 4096;
+		while (n < cl->out_len + len)
+			n *= 2;
+		char *grown = realloc(cl->out, n);
+		if (!grown) {
+			client_close(c, cl);
+			return;
+		}
+		cl->out = grown;
+		cl->out_allocated = n;
+	}
+	memcpy(cl->out + cl->out_len, bytes, len);
+	cl->out_len += len;
+	if (flush(cl) < 0)
+		client_close(c, cl);
+}
+
+void control_reply(Control *c, uint64_t client, json_object *parameters, bool continues)
+{
+	Client *cl = client_by_id(c, client);
+	_cleanup_free_ char *bytes = NULL;
+	size_t len;
+
+	if (!cl) {
+		json_object_put(parameters);
+		return;
+	}
+	if (varlink_reply(parameters, continues, &bytes, &len) < 0)
+		return;
+	client_send(c, cl, bytes, len);
+}
+
+void control_reply_error(Control *c, uint64_t client, const char *error, json_object *parameters)
+{
+	Client *cl = client_by_id(c, client);
+	_cleanup_free_ char *bytes = NULL;
+	size_t len;
+
+	if (!cl) {
+		json_object_put(parameters);
+		return;
+	}
+	if (varlink_error(error, parameters, &bytes, &len) < 0)
+		return;
+	client_send(c, cl, bytes, len);
+}
+
+void control_set_monitor(Control *c, uint64_t client)
+{
+	Client *cl = client_by_id(c, client);
+	if (cl) {
+		cl->monitor = true;
+		arm_idle(cl);
+	}
+}
+
+void control_set_waiting(Control *c, uint64_t client, bool waiting)
+{
+	Client *cl = client_by_id(c, client);
+	if (cl) {
+		cl->waiting = waiting;
+		arm_idle(cl);
+	}
+}
+
+void control_broadcast(Control *c, json_object *parameters)
+{
+	_cleanup_free_ char *bytes = NULL;
+	size_t len;
+
+	if (varlink_reply(parameters, true, &bytes, &len) < 0)
+		return;
+	for (Client *cl = c->clients, *next; cl; cl = next) {
+		next = cl->next; /* client_send may close cl */
+		if (cl->monitor)
+			client_send(c, cl, bytes, len);
+	}
+}
+
+size_t control_clients(const Control *c)
+{
+	return c->n_clients;
+}
+
+static void dispatch(Control *c, Client *cl, const char *text, size_t len)
+{
+	VarlinkCall call;
+	const char *problem;
+	uint64_t id = cl->id;
+
+	int r = varlink_call_parse(text, len, &call, &problem);
+	if (r == -ENOMEM)
+		return;
+	if (r < 0) {
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "parameter", json_object_new_string(problem));
+		control_reply_error(c, id, "org.varlink.service.InvalidParameter", p);
+		return;
+	}
+	c->handler(c, id, cl->uid, &call, c->userdata);
+	varlink_call_clear(&call);
+}
+
+static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Client *cl = userdata;
+	Control *c = cl->control;
+	(void)s;
+
+	if (revents & EPOLLOUT && flush(cl) < 0) {
+		client_close(c, cl);
+		return 0;
+	}
+	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return 0;
+	if (!cl->in && !(cl->in = malloc(VARLINK_MESSAGE_MAX + 1))) {
+		client_close(c, cl);
+		return 0;
+	}
+	ssize_t n = recv(fd, cl->in + cl->in_len, VARLINK_MESSAGE_MAX + 1 - cl->in_len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		client_close(c, cl);
+		return 0;
+	}
+	cl->in_len += (size_t)n;
+	uint64_t id = cl->id;
+	/* Every complete message; the client may go away while one is answered. */
+	for (;;) {
+		cl = client_by_id(c, id);
+		if (!cl)
+			return 0;
+		char *nul = memchr(cl->in, '\0', cl->in_len);
+		if (!nul)
+			break;
+		size_t len = (size_t)(nul - cl->in);
+		char *copy = malloc(len + 1);
+		if (!copy) {
+			client_close(c, cl);
+			return 0;
+		}
+		memcpy(copy, cl->in, len + 1);
+		memmove(cl->in, nul + 1, cl->in_len - len - 1);
+		cl->in_len -= len + 1;
+		dispatch(c, cl, copy, len);
+		free(copy);
+	}
+	if (cl->in_len > VARLINK_MESSAGE_MAX) {
+		log_warning("Control client %llu sent more than %d bytes without a message end, disconnecting",
+			    (unsigned long long)cl->id, VARLINK_MESSAGE_MAX);
+		client_close(c, cl);
+		return 0;
+	}
+	arm_idle(cl);
+	return 0;
+}
+
+static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Control *c = userdata;
+	(void)usec;
+	for (Client *cl = c->clients; cl; cl = cl->next)
+		if (cl->idle == s) {
+			log_debug("Control client %llu idle for 30 s, disconnecting", (unsigned long long)cl->id);
+			client_close(c, cl);
+			break;
+		}
+	return 0;
+}
+
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Control *c = userdata;
+	(void)s;
+	(void)revents;
+
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warning_errno(errno, "accept() on the control socket failed");
+			return 0;
+		}
+		if (c->n_clients >= CONTROL_CLIENTS_MAX) {
+			close(cfd); /* the limit protects the daemon; the client may retry */
+			continue;
+		}
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		Client *cl = calloc(1, sizeof(*cl));
+		if (!cl || getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			free(cl);
+			close(cfd);
+			continue;
+		}
+		cl->control = c;
+		cl->id = ++c->next_id;
+		cl->fd = cfd;
+		cl->uid = cred.uid;
+		if (sd_event_add_io(c->event, &cl->io, cfd, EPOLLIN, on_client_io, cl) < 0 ||
+		    sd_event_add_time(c->event, &cl->idle, CLOCK_MONOTONIC, 0, 100000, on_client_idle, c) < 0) {
+			sd_event_source_disable_unref(cl->io);
+			free(cl);
+			close(cfd);
+			continue;
+		}
+		cl->next = c->clients;
+		c->clients = cl;
+		c->n_clients++;
+		arm_idle(cl);
+	}
+}
+
+/* Refuses to take the socket of a daemon that still answers; removes a dead one's. */
+static int claim_path(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return -EADDRINUSE;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return negative_errno();
+	return 0;
+}
+
+int control_new(sd_event *event, const char *path, ControlCallHandler handler, void *userdata,
+		Control **ret)
+{
+	_cleanup_(control_freep) Control *c = calloc(1, sizeof(*c));
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->fd = -1;
+	c->event = sd_event_ref(event);
+	c->handler = handler;
+	c->userdata = userdata;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	if ((r = claim_path(path)) < 0)
+		return r;
+	if (!(c->path = strdup(path)))
+		return -ENOMEM;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return negative_errno();
+	/* Bind with a umask that leaves no window in which others may connect. */
+	mode_t old = umask(0117);
+	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return negative_errno();
+	struct group *g = getgrnam("routeguard");
+	if (g && chown(path, 0, g->gr_gid) < 0)
+		log_warning_errno(errno, "Failed to give %s to group routeguard", path);
+	if (chmod(path, 0660) < 0 || listen(c->fd, 128) < 0)
+		return negative_errno();
+	if ((r = sd_event_add_io(event, &c->io, c->fd, EPOLLIN, on_accept, c)) < 0)
+		return r;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+Control *control_free(Control *c)
+{
+	if (!c)
+		return NULL;
+	while (c->clients)
+		client_close(c, c->clients);
+	sd_event_source_disable_unref(c->io);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->path)
+		(void)unlink(c->path);
+	free(c->path);
+	sd_event_unref(c->event);
+	free(c);
+	return NULL;
+}

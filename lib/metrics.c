@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "messageid.h"
+#include "metrics.h"
+
+static void header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **ret)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	const Verdict *v = in->verdict;
+
+	if (!f)
+		return -ENOMEM;
+	header(f, "routeguard_ready", "gauge",
+	       "Whether the node is ready for Cilium native routing (no error finding open).");
+	fprintf(f, "routeguard_ready %d\n", v->ready ? 1 : 0);
+
+	header(f, "routeguard_findings", "gauge", "Open findings by check and severity.");
+	for (const char *const *check = message_id_checks(); *check; check++) {
+		if (strcmp(*check, "config-reload-failed") == 0)
+			continue; /* an alert, not a finding */
+		for (int s = SEVERITY_ERROR; s >= SEVERITY_WARNING; s--) {
+			size_t n = 0;
+			for (size_t i = 0; i < v->n_findings; i++)
+				if (strcmp(v->findings[i].check, *check) == 0 &&
+				    v->findings[i].severity == (Severity)s)
+					n++;
+			fprintf(f, "routeguard_findings{check=\"%s\",severity=\"%s\"} %zu\n", *check,
+				severity_to_string((Severity)s), n);
+		}
+	}
+	header(f, "routeguard_devices_removed_total", "counter", "Devices routeguard removed.");
+	fprintf(f, "routeguard_devices_removed_total %llu\n",
+		(unsigned long long)in->counters.devices_removed);
+	header(f, "routeguard_files_quarantined_total", "counter",
+	       "CNI configuration files routeguard moved to the quarantine directory.");
+	fprintf(f, "routeguard_files_quarantined_total %llu\n",
+		(unsigned long long)in->counters.files_quarantined);
+	header(f, "routeguard_netlink_overruns_total", "counter",
+	       "rtnetlink receive-buffer overruns (ENOBUFS); each leads to a resync.");
+	fprintf(f, "routeguard_netlink_overruns_total %llu\n", (unsigned long long)in->counters.overruns);
+	header(f, "routeguard_resyncs_total", "counter", "Full or partial rtnetlink resyncs.");
+	fprintf(f, "routeguard_resyncs_total %llu\n", (unsigned long long)in->counters.resyncs);
+	header(f, "routeguard_evaluations_total", "counter", "Evaluations of the node.");
+	fprintf(f, "routeguard_evaluations_total %llu\n", (unsigned long long)in->counters.evaluations);
+	header(f, "routeguard_last_evaluation_timestamp_seconds", "gauge",
+	       "When the node was last evaluated, in seconds since the epoch.");
+	fprintf(f, "routeguard_last_evaluation_timestamp_seconds %llu.%03llu\n",
+		(unsigned long long)(last_evaluation_usec / 1000000),
+		(unsigned long long)(last_evaluation_usec / 1000 % 1000));
+	header(f, "routeguard_info", "gauge", "routeguard's version and mode.");
+	fprintf(f, "routeguard_info{version=\"%s\",mode=\"%s\"} 1\n", in->version,
+		mode_to_string(in->config->mode));
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*ret = text;
+	return 0;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "varlink.h"
+
+void varlink_call_clear(VarlinkCall *c)
+{
+	free(c->method);
+	json_object_put(c->parameters);
+	memset(c, 0, sizeof(*c));
+}
+
+static int optional_bool(json_object *o, const char *key, bool *ret)
+{
+	json_object *v;
+	*ret = false;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return -EBADMSG;
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret, const char **ret_problem)
+{
+	VarlinkCall c = {};
+	json_object *method, *parameters;
+	enum json_tokener_error jerr;
+
+	*ret_problem = "not a JSON object";
+	if (len > VARLINK_MESSAGE_MAX || memchr(text, '\0', len))
+		return -EBADMSG;
+	json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	/* Trailing bytes after the object are garbage too. */
+	bool trailing = jerr == json_tokener_success && (size_t)json_tokener_get_parse_end(tok) != len;
+	json_tokener_free(tok);
+	if (!o || jerr != json_tokener_success || trailing || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -EBADMSG;
+	}
+	*ret_problem = "method";
+	if (!json_object_object_get_ex(o, "method", &method) ||
+	    !json_object_is_type(method, json_type_string) || json_object_get_string_len(method) == 0)
+		goto bad;
+	*ret_problem = "parameters";
+	if (json_object_object_get_ex(o, "parameters", &parameters) &&
+	    !json_object_is_type(parameters, json_type_null)) {
+		if (!json_object_is_type(parameters, json_type_object))
+			goto bad;
+		c.parameters = json_object_get(parameters);
+	} else if (!(c.parameters = json_object_new_object())) {
+		goto oom;
+	}
+	*ret_problem = "more";
+	if (optional_bool(o, "more", &c.more) < 0)
+		goto bad;
+	*ret_problem = "oneway";
+	if (optional_bool(o, "oneway", &c.oneway) < 0)
+		goto bad;
+	if (!(c.method = strdup(json_object_get_string(method))))
+		goto oom;
+	json_object_put(o);
+	*ret_problem = NULL;
+	*ret = c;
+	return 0;
+bad:
+	varlink_call_clear(&c);
+	json_object_put(o);
+	return -EBADMSG;
+oom:
+	varlink_call_clear(&c);
+	json_object_put(o);
+	return -ENOMEM;
+}
+
+/* Serializes o with its NUL terminator; takes o. */
+static int finish(json_object *o, char **ret, size_t *ret_len)
+{
+	size_t len;
+	const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	char *copy = text ? malloc(len + 1) : NULL;
+
+	if (copy) {
+		memcpy(copy, text, len + 1); /* the NUL is the frame's end */
+		*ret = copy;
+		*ret_len = len + 1;
+	}
+	json_object_put(o);
+	return copy ? 0 : -ENOMEM;
+}
+
+int varlink_reply(json_object *parameters, bool continues, char **ret, size_t *ret_len)
+{
+	json_object *o = json_object_new_object();
+	if (!o) {
+		json_object_put(parameters);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "parameters", parameters ? parameters : json_object_new_object());
+	if (continues)
+		json_object_object_add(o, "continues", json_object_new_boolean(true));
+	return finish(o, ret, ret_len);
+}
+
+int varlink_error(const char *error, json_object *parameters, char **ret, size_t *ret_len)
+{
+	json_object *o = json_object_new_object();
+	if (!o) {
+		json_object_put(parameters);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "error", json_object_new_string(error));
+	json_object_object_add(o, "parameters", parameters ? parameters : json_object_new_object());
+	return finish(o, ret, ret_len);
+}
+
+int varlink_call(const char *method, json_object *parameters, bool more, char **ret,
+		 size_t *ret_len)
+{
+	json_object *o = json_object_new_object();
+	if (!o) {
+		json_object_put(parameters);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "method", json_object_new_string(method));
+	json_object_object_add(o, "parameters", parameters ? parameters : json_object_new_object());
+	if (more)
+		json_object_object_add(o, "more", json_object_new_boolean(true));
+	return finish(o, ret, ret_len);
+}
+
+const char *varlink_interface_description(void)
+{
+	return "# routeguard: keeps a Kubernetes node ready for Cilium native routing\n"
+	       "interface io.routeguard\n"
+	       "\n"
+	       "type Finding (check: string, severity: string, subject: string, message: string,\n"
+	       "  remedy: string, action: string, since: string)\n"
+	       "\n"
+	       "# The status object: verdict, findings, recent actions, counters.\n"
+	       "method GetStatus() -> (ready: bool, mode: string, version: string, config: object,\n"
+	       "  findings: []Finding, actions: []object, counters: object, netstate: object)\n"
+	       "\n"
+	       "# With more: the status first, then one reply per finding opened or resolved and per action.\n"
+	       "method Monitor() -> (type: string, status: ?object, check: ?string, subject: ?string,\n"
+	       "  severity: ?string, message: ?string, result: ?string, time: string)\n"
+	       "\n"
+	       "# Resync, evaluate and enforce now (uid 0). Returns the new status.\n"
+	       "method Reconcile() -> (status: object)\n"
+	       "\n"
+	       "# Re-read the configuration (uid 0); on error the old one stays.\n"
+	       "method Reload() -> (path: string)\n"
+	       "\n"
+	       "error PermissionDenied ()\n"
+	       "error InvalidConfig (message: string)\n";
+}
