@@ -16,6 +16,11 @@ typedef struct Verb {
 } Verb;
 
 static const Verb VERBS[] = {
+	{"status", "findings, actions and counters (the status object with --json)", verb_status},
+	{"ready", "one line; exit 0 ready, 1 not ready, 2 unknown (daemon unreachable)", verb_ready},
+	{"monitor", "stream changes until interrupted (JSON lines with --json)", verb_monitor},
+	{"reconcile", "resync, evaluate and enforce now (root)", verb_reconcile},
+	{"reload", "re-read the configuration (root)", verb_reload},
 	{"preflight", "evaluate this node once, without a daemon; print findings and Helm values",
 	 verb_preflight},
 	{},

@@ -95,11 +95,12 @@ notify_listen() {
 # DAEMON_WRAPPER set (e.g. valgrind …), runs under it.
 daemon_start() {
 	[[ -f $TMP/routeguard.yaml ]] || write_config
+	mkdir -p "$TMP/root"
 	[[ -n $LISTENER_PID ]] || notify_listen
 	NOTIFY_SOCKET=$TMP/notify.sock ip netns exec "$NS" ${DAEMON_WRAPPER:-} "$ROUTEGUARDD" \
 		--config "$TMP/routeguard.yaml" --log-target stderr \
 		--socket "$TMP/routeguard.sock" --state-dir "$TMP/state" \
-		--debug-dump "$TMP/model.json" "$@" 2>>"$TMP/daemon.log" &
+		--debug-dump "$TMP/model.json" --debug-host-root "$TMP/root" "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
 }
 
@@ -219,4 +220,58 @@ expect_preflight() {
 # helm_value KEY: a value from the last preflight's helm-values, as Python prints it.
 helm_value() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["helm-values"]'"$1"')' "$TMP/preflight.json"
+}
+
+# ---- the daemon at work ----
+
+ctl() {
+	ip netns exec "$NS" "$ROUTEGUARDCTL" --socket "$TMP/routeguard.sock" "$@"
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds.
+wait_until() {
+	local deadline=$((SECONDS + $1)) what=$2
+	shift 2
+	while ((SECONDS <= deadline)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "not within the time: $what"
+}
+
+link_absent() {
+	! n link show "$1" >/dev/null 2>&1
+}
+
+status_json() {
+	ctl --json status >"$TMP/status.json" || true
+}
+
+# status_has 'python expression over s': true when it holds for the status object s.
+status_has() {
+	status_json
+	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if ('"$1"') else 1)' "$TMP/status.json"
+}
+
+findings_are() {
+	status_json
+	local found expected
+	found=$(python3 -c 'import json,sys; [print(f["check"], f["subject"]) for f in json.load(open(sys.argv[1]))["findings"]]' "$TMP/status.json" | sort)
+	expected=$(if (($#)); then printf '%s\n' "$@"; fi | sort)
+	[[ $found == "$expected" ]]
+}
+
+expect_findings() {
+	local deadline=$((SECONDS + 10))
+	while ((SECONDS <= deadline)); do
+		findings_are "$@" && { echo "ok: findings are exactly: $*"; return 0; }
+		sleep 0.1
+	done
+	echo "found:" >&2
+	python3 -c 'import json,sys; [print(" ", f["check"], f["subject"], f["action"]) for f in json.load(open(sys.argv[1]))["findings"]]' "$TMP/status.json" >&2
+	fail "findings differ from: $*"
+}
+
+alerts_in_log() {
+	grep -c "alert: $1" "$TMP/daemon.log" || true
 }
