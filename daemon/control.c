@@ -382,7 +382,8 @@ int control_new(sd_event *event, const char *path, ControlCallHandler handler, v
 	struct group *g = getgrnam("routeguard");
 	if (g && chown(path, 0, g->gr_gid) < 0)
 		log_warning_errno(errno, "Failed to give %s to group routeguard", path);
-	if (chmod(path, 0660) < 0 || listen(c->fd, 128) < 0)
+	/* A backlog beyond the client limit: a burst of connects waits for accept(), not EAGAIN. */
+	if (chmod(path, 0660) < 0 || listen(c->fd, 2 * CONTROL_CLIENTS_MAX) < 0)
 		return negative_errno();
 	if ((r = sd_event_add_io(event, &c->io, c->fd, EPOLLIN, on_accept, c)) < 0)
 		return r;

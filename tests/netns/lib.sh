@@ -12,6 +12,7 @@ NS=""
 TMP=""
 DAEMON_PID=""
 LISTENER_PID=""
+BACKGROUND_PIDS=() # helpers a test started; killed on exit
 NATIVE_CIDR=10.42.0.0/16
 PEERS=()
 
@@ -48,9 +49,11 @@ cleanup() {
 		echo "--- last lines of routeguardd's log:" >&2
 		tail -n 30 "$TMP/daemon.log" >&2
 	fi
-	[[ -n $LISTENER_PID ]] && kill "$LISTENER_PID" 2>/dev/null
+	# errexit is still on here: nothing in the cleanup may fail it half-way.
+	[[ -z $LISTENER_PID ]] || kill "$LISTENER_PID" 2>/dev/null || true
+	for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	[[ -n $NS ]] && ip netns del "$NS" 2>/dev/null || true
-	[[ -n $TMP ]] && rm -rf "$TMP"
+	[[ -z $TMP ]] || rm -rf "$TMP"
 	exit "$rc"
 }
 

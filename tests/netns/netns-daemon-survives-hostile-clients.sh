@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Hostile and careless clients on the control socket: garbage, wrong types, unknown methods,
+# oversized and truncated messages, 300 idle connections, a Monitor subscriber that never reads.
+# routeguardd answers each with an error or a disconnect, never crashes, keeps answering a
+# well-behaved client, and its memory stays bounded.
+source "$(dirname "$0")/lib.sh"
+netns_setup hostile
+PEERS=(192.168.1.3)
+host_dirs
+l2_nic
+forwarding 1
+daemon_start
+wait_ready
+
+python3 "$NETNS_DIR/hostile-clients.py" "$TMP/routeguard.sock" "$DAEMON_PID" protocol || fail "protocol misuse"
+
+step "a Monitor subscriber that never reads, while devices come and go"
+mkdir "$TMP/monitor"
+python3 "$NETNS_DIR/monitor-never-reads.py" "$TMP/routeguard.sock" "$TMP/monitor" &
+monitor_pid=$!
+BACKGROUND_PIDS+=("$monitor_pid")
+wait_until 5 "the subscriber" test -e "$TMP/monitor/subscribed"
+rss_before=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
+for round in $(seq 12); do
+	# 500 findings opened, then resolved: about 1 KiB of events each. The pause lets an
+	# evaluation see them; a batch that adds and deletes at once nets out to nothing.
+	n -batch - <<<"$(for i in $(seq 500); do echo "link add flannel.$i type vxlan id $i dstport 8472"; done)"
+	sleep 0.3
+	n -batch - <<<"$(for i in $(seq 500); do echo "link del flannel.$i"; done)"
+	sleep 0.3
+	grep -q "does not read its replies" "$TMP/daemon.log" && break
+done
+wait_until 10 "the slow reader dropped" grep -q "does not read its replies" "$TMP/daemon.log"
+touch "$TMP/monitor/check"
+wait "$monitor_pid"
+[[ $(cat "$TMP/monitor/result") == dropped ]] || fail "the subscriber that never reads was kept"
+rss_after=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
+echo "ok: RSS ${rss_before} KiB before, ${rss_after} KiB after"
+((rss_after < rss_before + 16384)) || fail "memory grew by more than 16 MiB"
+
+python3 "$NETNS_DIR/hostile-clients.py" "$TMP/routeguard.sock" "$DAEMON_PID" idle || fail "crowd and idle clients"
+rss_end=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
+((rss_end < 65536)) || fail "RSS ${rss_end} KiB after the crowd"
+ctl ready >/dev/null || fail "not ready after all that"
+echo "PASS"
