@@ -137,8 +137,8 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 
 	/* Checked again here, at the last moment: the never-removed set wins over any verdict. */
 	if (!link || strcmp(link->name, f->subject) != 0 ||
-	    device_protection(d->config, d->netstate, link, native_ifindex) ||
-	    !device_remove_rule(d->config, link) || enforcer_link_pending(d->enforcer, link->ifindex))
+	    !device_may_be_removed(d->config, d->netstate, link, native_ifindex) ||
+	    enforcer_link_pending(d->enforcer, link->ifindex))
 		return;
 	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name);
 	if (r < 0) {

@@ -38,3 +38,9 @@ const DeviceRule *device_remove_rule(const Config *c, const Link *link)
 	}
 	return NULL;
 }
+
+bool device_may_be_removed(const Config *c, const NetState *ns, const Link *link,
+			   uint32_t native_ifindex)
+{
+	return device_remove_rule(c, link) && !device_protection(c, ns, link, native_ifindex);
+}

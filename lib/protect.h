@@ -17,3 +17,10 @@ const char *device_protection(const Config *c, const NetState *ns, const Link *l
 const DeviceRule *device_remove_rule(const Config *c, const Link *link);
 
 bool device_in_keep(const Config *c, const char *name);
+
+/*
+ * The enforcer's last word before it sends a delete: a remove rule matches this link, and nothing
+ * protects it. The daemon calls it with the current model right before each delete.
+ */
+bool device_may_be_removed(const Config *c, const NetState *ns, const Link *link,
+			   uint32_t native_ifindex);
