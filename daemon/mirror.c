@@ -352,7 +352,8 @@ static void handle_buffer(Mirror *m, const uint8_t *buf, size_t len)
 			continue;
 		}
 		/* net.ipv4.ip_forward changes arrive as netconf notifications: no file to poll. */
-		if (nlh->nlmsg_type == RTM_NEWNETCONF && m->callbacks.netconf_changed)
+		if (nlh->nlmsg_type == RTM_NEWNETCONF && rtnl_netconf_is_global_ipv4(nlh) &&
+		    m->callbacks.netconf_changed)
 			m->callbacks.netconf_changed(m, m->callbacks.userdata);
 		else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
 			apply_message(m, nlh, false);

@@ -290,6 +290,25 @@ static bool onlink_on_native(Evaluation *e, int family, const InAddr *addr)
 	return true;
 }
 
+typedef struct GatewayVerdict {
+	uint8_t family;
+	InAddr gw;
+	bool onlink;
+} GatewayVerdict;
+
+static bool gateway_onlink(Evaluation *e, const Nexthop *nh, GatewayVerdict *seen, size_t *n_seen,
+			   size_t max)
+{
+	for (size_t i = 0; i < *n_seen; i++)
+		if (seen[i].family == nh->gw_family &&
+		    memcmp(&seen[i].gw, &nh->gw, sizeof(nh->gw)) == 0)
+			return seen[i].onlink;
+	bool onlink = onlink_on_native(e, nh->gw_family, &nh->gw);
+	if (*n_seen < max)
+		seen[(*n_seen)++] = (GatewayVerdict){nh->gw_family, nh->gw, onlink};
+	return onlink;
+}
+
 static char *l3_remedy(const Evaluation *e)
 {
 	char cidr[PREFIX_STRLEN];
@@ -330,13 +349,16 @@ static void check_routes(Evaluation *e)
 			   gw, e->v->native_device),
 		    l3_remedy(e));
 	}
-	/* Pod routes through a gateway that is not on-link: the same trap, seen in the table. */
+	/* Pod routes through a gateway that is not on-link: the same trap, seen in the table. A node
+	 * may hold 100k pod routes through a handful of gateways: look each gateway up once. */
+	GatewayVerdict seen_gateways[64];
+	size_t n_seen = 0;
 	if (w.n > 0) /* qsort() takes no NULL, even for nothing */
 		qsort(w.pod_routes_via_gateway, w.n, sizeof(*w.pod_routes_via_gateway), compare_routes_by_dst);
 	for (size_t i = 0; i < w.n && !e->error; i++) {
 		const Route *r = w.pod_routes_via_gateway[i];
 		const Nexthop *nh = &r->nexthops[0];
-		if (onlink_on_native(e, nh->gw_family, &nh->gw))
+		if (gateway_onlink(e, nh, seen_gateways, &n_seen, ELEMENTSOF(seen_gateways)))
 			continue;
 		inaddr_format(nh->gw_family, &nh->gw, gw);
 		route_dst(r, buf);

@@ -215,6 +215,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 	l->addresses = NULL;
 	l->n_addresses = 0;
 	memset(l->routes_other, 0, sizeof(l->routes_other));
+	l->default_routes = 0;
 	l->generation = ns->generation;
 	memmove(ns->links + pos + 1, ns->links + pos, (ns->n_links - pos) * sizeof(*ns->links));
 	ns->links[pos] = l;
@@ -230,6 +231,32 @@ static bool route_uses_link(const Route *r, uint32_t ifindex)
 	return false;
 }
 
+/* Keeps each link's count of default routes, so "carries a default route" costs no table walk. */
+static void count_default_route(NetState *ns, const Route *r, int delta)
+{
+	if (r->dst_len != 0 || r->type != RTN_UNICAST)
+		return;
+	for (size_t i = 0; i < r->n_nexthops; i++) {
+		Link *l = link_mutable(ns, r->nexthops[i].ifindex);
+		if (l)
+			l->default_routes = (uint32_t)((int64_t)l->default_routes + delta);
+	}
+}
+
+static void route_attach(NetState *ns, Route **slot, Route *r)
+{
+	*slot = r;
+	ns->n_routes++;
+	count_default_route(ns, r, +1);
+}
+
+static void route_detach_free(NetState *ns, Route *r)
+{
+	count_default_route(ns, r, -1);
+	ns->n_routes--;
+	free(r);
+}
+
 static void remove_routes_where(NetState *ns, bool (*doomed)(const Route *, const void *),
 				const void *arg, size_t *ret_removed)
 {
@@ -239,8 +266,7 @@ static void remove_routes_where(NetState *ns, bool (*doomed)(const Route *, cons
 			Route *r = *link;
 			if (doomed(r, arg)) {
 				*link = r->hash_next;
-				free(r);
-				ns->n_routes--;
+				route_detach_free(ns, r);
 				(*ret_removed)++;
 			} else {
 				link = &r->hash_next;
@@ -467,10 +493,11 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace)
 		Route *r = route_copy(update);
 		if (!r)
 			return -ENOMEM;
-		r->hash_next = old->hash_next;
+		Route *next = old->hash_next;
+		route_detach_free(ns, old);
+		r->hash_next = next;
 		r->generation = ns->generation;
-		*slot = r;
-		free(old);
+		route_attach(ns, slot, r);
 		return APPLY_CHANGED;
 	}
 
@@ -483,8 +510,7 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace)
 	if (!r)
 		return -ENOMEM;
 	r->generation = ns->generation;
-	*slot = r;
-	ns->n_routes++;
+	route_attach(ns, slot, r);
 	return APPLY_CHANGED;
 }
 
@@ -503,8 +529,7 @@ static int apply_route_del(NetState *ns, const Route *update)
 	}
 	Route *r = *slot;
 	*slot = r->hash_next;
-	free(r);
-	ns->n_routes--;
+	route_detach_free(ns, r);
 	return APPLY_CHANGED;
 }
 
@@ -664,9 +689,6 @@ const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr)
 
 bool netstate_link_has_default_route(const NetState *ns, uint32_t ifindex)
 {
-	for (size_t b = 0; b < ns->n_buckets; b++)
-		for (const Route *r = ns->buckets[b]; r; r = r->hash_next)
-			if (r->dst_len == 0 && r->type == RTN_UNICAST && route_uses_link(r, ifindex))
-				return true;
-	return false;
+	const Link *l = netstate_link(ns, ifindex);
+	return l && l->default_routes > 0;
 }

@@ -49,6 +49,7 @@ typedef struct Link {
 	LinkAddress *addresses;
 	size_t n_addresses;
 	uint64_t routes_other[2]; /* routes counted but not kept: [0] IPv4, [1] IPv6 */
+	uint32_t default_routes; /* kept default routes through this link */
 	uint32_t generation;
 } Link;
 

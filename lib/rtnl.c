@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -424,4 +425,19 @@ int rtnl_decode(const struct nlmsghdr *nlh, RtnlMessage *ret)
 	default:
 		return 0;
 	}
+}
+
+bool rtnl_netconf_is_global_ipv4(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[NETCONFA_MAX + 1];
+	uint32_t ifindex;
+
+	if (nlh->nlmsg_len != NLMSG_ALIGN(nlh->nlmsg_len) ||
+	    parse_message_attrs(nlh, sizeof(struct netconfmsg), tb, NETCONFA_MAX) < 0)
+		return false;
+	const struct netconfmsg *ncm = mnl_nlmsg_get_payload(nlh);
+	if (ncm->ncm_family != AF_INET || !tb[NETCONFA_IFINDEX] ||
+	    attr_u32(tb[NETCONFA_IFINDEX], &ifindex) < 0)
+		return false;
+	return (int32_t)ifindex == NETCONFA_IFINDEX_ALL;
 }

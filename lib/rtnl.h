@@ -41,3 +41,7 @@ _must_check_ int rtnl_next_message(const void *buf, size_t len, size_t *offset,
 
 /* Returns 0 (ret->kind says what it was), or -EBADMSG / -E2BIG for a message that is malformed. */
 _must_check_ int rtnl_decode(const struct nlmsghdr *nlh, RtnlMessage *ret);
+
+/* Whether an RTM_NEWNETCONF is about IPv4 for "all" devices, where net.ipv4.ip_forward lives;
+ * every new device also gets one for itself, which changes nothing routeguard reads. */
+bool rtnl_netconf_is_global_ipv4(const struct nlmsghdr *nlh);

@@ -6,6 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 ROUTES=${ROUTES:-1000000}
 RUNS=${RUNS:-3}
+require tests/rtflood tests/bare-dump tests/ready-timer
 bench_setup coldstart
 
 echo "adding $ROUTES routes outside 10.42.0.0/16 and 1000 inside" >&2

@@ -5,15 +5,22 @@ BENCH_DIR=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 ROOT=$(realpath "$BENCH_DIR/../..")
 BUILD=${BUILD:-$ROOT/build/default}
 [[ $(id -u) == 0 ]] || { echo "bench: needs root, for network namespaces" >&2; exit 1; }
-for tool in routeguardd tests/rtflood tests/bare-dump tests/ready-timer; do
-	[[ -x $BUILD/$tool ]] || { echo "bench: $BUILD/$tool is missing: build first (cmake --build --preset default)" >&2; exit 1; }
-done
+# require TOOL...: paths below $BUILD that must exist.
+require() {
+	for tool in "$@"; do
+		[[ -x $BUILD/$tool ]] || { echo "bench: $BUILD/$tool is missing: build first (cmake --build --preset default)" >&2; exit 1; }
+	done
+}
+require routeguardd routeguardctl
 
 NS=""
 TMP=""
+BENCH_PIDS=()
 bench_cleanup() {
-	[[ -n $NS ]] && ip netns del "$NS" 2>/dev/null || true
-	[[ -n $TMP ]] && rm -rf "$TMP"
+	for pid in "${BENCH_PIDS[@]}"; do kill -- "$pid" 2>/dev/null || true; done
+	sleep 0.1
+	[[ -z $NS ]] || ip netns del "$NS" 2>/dev/null || true
+	[[ -z $TMP ]] || rm -rf "$TMP"
 }
 
 bench_setup() {
@@ -44,4 +51,40 @@ seconds_of() {
 	"$@" >/dev/null
 	end=$(date +%s.%N)
 	echo "$end - $start" | bc -l
+}
+
+# percentile P FILE: the P-th percentile of the numbers in FILE, one a line.
+percentile() {
+	sort -g "$2" | awk -v p="$1" '{a[NR] = $1} END {i = int(NR * p / 100 + 0.5); if (i < 1) i = 1; if (i > NR) i = NR; print a[i]}'
+}
+
+# start_routeguardd EXTRA_YAML: routeguardd in the namespace with temporary dirs; waits for its socket.
+start_routeguardd() {
+	mkdir -p "$TMP/k3s" "$TMP/cni" "$TMP/root"
+	cat >"$TMP/routeguard.yaml" <<YAML
+native-routing-cidr: ${NATIVE_CIDR:-10.42.0.0/16}
+metrics: {textfile: ""}
+k3s: {config: $TMP/k3s/config.yaml, units: []}
+cni: {conf-dirs: [$TMP/cni], quarantine-dir: $TMP/quarantine}
+$1
+YAML
+	# Not through in_ns: $! must be the daemon itself (ip netns exec execs it), not a subshell.
+	ip netns exec "$NS" "$BUILD/routeguardd" --config "$TMP/routeguard.yaml" --log-target stderr \
+		--socket "$TMP/sock" --state-dir "$TMP/state" --debug-host-root "$TMP/root" \
+		--debug-dump "$TMP/model.json" >/dev/null 2>"$TMP/daemon.log" &
+	DAEMON_PID=$!
+	BENCH_PIDS+=("$DAEMON_PID")
+	for _ in $(seq 200); do
+		in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" ready >/dev/null 2>&1 && return 0
+		[[ $? == 1 ]] && return 0
+		sleep 0.05
+	done
+	echo "bench: routeguardd did not come up" >&2
+	cat "$TMP/daemon.log" >&2
+	exit 1
+}
+
+stop_routeguardd() {
+	kill "$DAEMON_PID" 2>/dev/null || true
+	wait "$DAEMON_PID" 2>/dev/null || true
 }

@@ -135,6 +135,16 @@ static void test_replace_and_update(void **state)
 	assert_int_equal(routes[0]->nexthops[0].ifindex, 2);
 	free(routes);
 
+	/* default routes are counted per link, through replace and delete */
+	assert_false(netstate_link_has_default_route(ns, 2));
+	assert_int_equal(add_route(ns, "0.0.0.0/0", "10.0.0.1", 2), APPLY_CHANGED);
+	assert_true(netstate_link_has_default_route(ns, 2));
+	assert_int_equal(add_route(ns, "0.0.0.0/0", "10.42.0.1", 3), APPLY_CHANGED); /* replaced */
+	assert_false(netstate_link_has_default_route(ns, 2));
+	assert_true(netstate_link_has_default_route(ns, 3));
+	assert_int_equal(del_route(ns, "0.0.0.0/0", "10.42.0.1", 3), APPLY_CHANGED);
+	assert_false(netstate_link_has_default_route(ns, 3));
+
 	/* a different metric is a different route */
 	build_route(RTNL_ROUTE_NEW, "10.42.1.0/24", "10.42.1.0", 3);
 	msg.route.priority = 100;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Reaction: a new flannel.1 until its RTM_DELLINK, ROUNDS (default 200) rounds, 60 ms apart,
+# timed from the RTM_NEWLINK notification (when a reactor can first know; the *_ms figures) and
+# from the create request (*_from_request_ms, which adds the kernel's creation work),
+# for routeguardd (enforce mode), a bare libmnl reactor (the limit: sees the event, sends the
+# delete, nothing else) and a shell reconciler (ip monitor link piped into ip link del).
+# Last line: one JSON object.
+#   sudo tests/bench/reaction.sh
+source "$(dirname "$0")/lib.sh"
+require tests/reaction-probe tests/bare-reactor
+ROUNDS=${ROUNDS:-200}
+bench_setup reaction
+
+probe() {
+	in_ns "$BUILD/tests/reaction-probe" "$ROUNDS" 60 5000 >"$TMP/$1.both"
+	cut -d' ' -f1 "$TMP/$1.both" >"$TMP/$1.ms"
+	cut -d' ' -f2 "$TMP/$1.both" >"$TMP/$1.request.ms"
+	echo "$1: from the event p50 $(percentile 50 "$TMP/$1.ms") ms, p99 $(percentile 99 "$TMP/$1.ms") ms; from the request p50 $(percentile 50 "$TMP/$1.request.ms") ms" >&2
+}
+
+# A recreate limit that 200 rounds cannot reach: this measures reaction, not the backoff.
+start_routeguardd "mode: enforce
+enforce: {recreate-limit: {count: 1000000, window: 1s}}"
+probe routeguardd
+stop_routeguardd
+
+ip netns exec "$NS" "$BUILD/tests/bare-reactor" >"$TMP/bare.out" 2>&1 &
+bare_pid=$!
+BENCH_PIDS+=("$bare_pid")
+for _ in $(seq 100); do grep -q listening "$TMP/bare.out" && break; sleep 0.02; done
+probe bare
+kill "$bare_pid"
+wait "$bare_pid" 2>/dev/null || true
+
+# The shell reconciler in its own process group, so the whole pipeline can be stopped.
+setsid bash -c "ip netns exec '$NS' ip monitor link | while read -r line; do
+	case \$line in Deleted*) ;; *flannel.1*) ip netns exec '$NS' ip link del flannel.1 2>/dev/null ;; esac
+done" >/dev/null 2>&1 &
+shell_pid=$!
+BENCH_PIDS+=("-$shell_pid")
+sleep 0.5
+probe shell
+kill -- "-$shell_pid" 2>/dev/null || true
+wait "$shell_pid" 2>/dev/null || true
+
+rg50=$(percentile 50 "$TMP/routeguardd.ms")
+bare50=$(percentile 50 "$TMP/bare.ms")
+shell50=$(percentile 50 "$TMP/shell.ms")
+printf '{"rounds": %d, "routeguardd_p50_ms": %.3f, "routeguardd_p99_ms": %.3f, "bare_p50_ms": %.3f, "bare_p99_ms": %.3f, "shell_p50_ms": %.3f, "shell_p99_ms": %.3f, "ratio_vs_bare": %.2f, "shell_over_routeguardd": %.1f, "routeguardd_from_request_p50_ms": %.3f, "bare_from_request_p50_ms": %.3f, "shell_from_request_p50_ms": %.3f}\n' \
+	"$(wc -l <"$TMP/routeguardd.ms")" "$rg50" "$(percentile 99 "$TMP/routeguardd.ms")" \
+	"$bare50" "$(percentile 99 "$TMP/bare.ms")" "$shell50" "$(percentile 99 "$TMP/shell.ms")" \
+	"$(echo "$rg50 / $bare50" | bc -l)" "$(echo "$shell50 / $rg50" | bc -l)" \
+	"$(percentile 50 "$TMP/routeguardd.request.ms")" "$(percentile 50 "$TMP/bare.request.ms")" \
+	"$(percentile 50 "$TMP/shell.request.ms")"
