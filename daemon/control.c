@@ -164,6 +164,13 @@ void control_reply_error(Control *c, uint64_t client, const char *error, json_ob
 	client_send(c, cl, bytes, len);
 }
 
+void control_send_framed(Control *c, uint64_t client, const char *bytes, size_t len)
+{
+	Client *cl = client_by_id(c, client);
+	if (cl)
+		client_send(c, cl, bytes, len);
+}
+
 void control_set_monitor(Control *c, uint64_t client)
 {
 	Client *cl = client_by_id(c, client);

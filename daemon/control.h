@@ -34,6 +34,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Control *, control_free);
 /* Replies to a client by id; a client gone meanwhile is no error. Take parameters. */
 void control_reply(Control *c, uint64_t client, json_object *parameters, bool continues);
 void control_reply_error(Control *c, uint64_t client, const char *error, json_object *parameters);
+/* Sends an already framed message (its NUL included), e.g. a cached reply. */
+void control_send_framed(Control *c, uint64_t client, const char *bytes, size_t len);
 
 /* Marks a client as a Monitor subscriber (not idle-limited) or as waiting for an answer. */
 void control_set_monitor(Control *c, uint64_t client);

@@ -28,6 +28,7 @@ static void record_action(Daemon *d, const char *check, const char *subject, Act
 		memmove(d->actions, d->actions + 1, (STATUS_ACTIONS_MAX - 1) * sizeof(ActionRecord));
 		d->n_actions--;
 	}
+	daemon_status_changed(d);
 	ActionRecord *a = &d->actions[d->n_actions++];
 	a->time_usec = now;
 	a->check = check;
@@ -350,6 +351,7 @@ void daemon_evaluate(Daemon *d)
 	}
 	d->counters.evaluations++;
 	d->last_evaluation_usec = now;
+	daemon_status_changed(d);
 
 	/* The delete goes out first; alerts, state and metrics after. */
 	enforce(d, v);

@@ -24,6 +24,20 @@ static void reply_status(Daemon *d, uint64_t client, bool continues, bool wrappe
 	control_reply(d->control, client, status, continues);
 }
 
+/* The hot path of status polling: built once per change, sent as bytes to every caller after. */
+static void reply_status_cached(Daemon *d, uint64_t client)
+{
+	if (!d->status_reply) {
+		json_object *status = NULL;
+		if (daemon_status(d, &status) < 0 ||
+		    varlink_reply(status, false, &d->status_reply, &d->status_reply_len) < 0) {
+			control_reply_error(d->control, client, "org.varlink.service.InvalidParameter", NULL);
+			return;
+		}
+	}
+	control_send_framed(d->control, client, d->status_reply, d->status_reply_len);
+}
+
 static void reply_info(Daemon *d, uint64_t client)
 {
 	json_object *o = json_object_new_object(), *interfaces = json_object_new_array();
@@ -114,7 +128,7 @@ void daemon_on_call(Control *c, uint64_t client, uid_t uid, const VarlinkCall *c
 		return;
 	}
 	if (strcmp(m, "io.routeguard.GetStatus") == 0) {
-		reply_status(d, client, false, false);
+		reply_status_cached(d, client);
 	} else if (strcmp(m, "io.routeguard.Monitor") == 0) {
 		if (!call->more) {
 			json_object *p = json_object_new_object();

@@ -30,8 +30,15 @@ static int apply_route_filter(Daemon *d)
 					 c->n_peers);
 }
 
+void daemon_status_changed(Daemon *d)
+{
+	free(d->status_reply);
+	d->status_reply = NULL;
+}
+
 void daemon_schedule_evaluation(Daemon *d)
 {
+	daemon_status_changed(d); /* counters and the mirror moved */
 	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_ONESHOT);
 }
 
@@ -308,6 +315,7 @@ Daemon *daemon_free(Daemon *d)
 	verdict_free(d->verdict);
 	free(d->since);
 	free(d->reconcile_waiters);
+	free(d->status_reply);
 	config_free(d->config);
 	free(d);
 	return NULL;

@@ -54,6 +54,9 @@ typedef struct Daemon {
 	uint64_t last_metrics_usec;
 	bool ready_sent;
 
+	char *status_reply; /* GetStatus's framed reply, until anything in it changes */
+	size_t status_reply_len;
+
 	uint64_t *reconcile_waiters; /* control clients waiting for a Reconcile */
 	size_t n_reconcile_waiters;
 	uint64_t reconcile_target; /* the full sync that answers them */
@@ -69,6 +72,8 @@ int daemon_run(Daemon *d);
 
 /* daemon.c */
 uint64_t realtime_usec(void);
+/* Something the status object shows changed: the cached GetStatus reply is stale. */
+void daemon_status_changed(Daemon *d);
 void daemon_schedule_evaluation(Daemon *d);
 /* Re-reads the configuration; on error keeps the old one, alerts, and fills error. */
 int daemon_reload(Daemon *d, ConfigError *error);
