@@ -320,11 +320,6 @@ static char *l3_remedy(const Evaluation *e)
 		      cidr);
 }
 
-static int compare_routes_by_dst(const void *a, const void *b)
-{
-	return route_compare(*(const Route *const *)a, *(const Route *const *)b);
-}
-
 static void check_routes(Evaluation *e)
 {
 	RouteWalk w = {e, NULL, 0};
@@ -353,8 +348,6 @@ static void check_routes(Evaluation *e)
 	 * may hold 100k pod routes through a handful of gateways: look each gateway up once. */
 	GatewayVerdict seen_gateways[64];
 	size_t n_seen = 0;
-	if (w.n > 0) /* qsort() takes no NULL, even for nothing */
-		qsort(w.pod_routes_via_gateway, w.n, sizeof(*w.pod_routes_via_gateway), compare_routes_by_dst);
 	for (size_t i = 0; i < w.n && !e->error; i++) {
 		const Route *r = w.pod_routes_via_gateway[i];
 		const Nexthop *nh = &r->nexthops[0];
