@@ -107,7 +107,7 @@ static void on_transition(const char *check, const char *subject, Transition t, 
 	else
 		snprintf(message, sizeof(message), "%s %s resolved", check, subject);
 	alert_transition(check, subject, t, f ? f->severity : SEVERITY_WARNING, ACTION_NONE,
-			 f ? f->ifindex != 0 : false, message);
+			 check_subject_is_device(check), message);
 	json_object *e = event_object(d, transition_to_string(t), check, subject, now);
 	if (f) {
 		json_object_object_add(e, "severity", json_object_new_string(severity_to_string(f->severity)));
@@ -146,7 +146,7 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 		char message[256];
 		snprintf(message, sizeof(message), "Could not send the delete of %s: %s", link->name,
 			 strerror(-r));
-		announce_action(d, f->check, f->subject, ACTION_FAILED, true, message);
+		announce_action(d, f->check, f->subject, ACTION_FAILED, check_subject_is_device(f->check), message);
 		return;
 	}
 	log_info("Removing %s (%s): %s", link->name, link->kind, f->check);

@@ -15,12 +15,41 @@ typedef struct Evaluation {
 	const HostFacts *h;
 	const History *history;
 	Verdict *v;
+	size_t findings_allocated;
 	int error; /* the first allocation failure; checks stop adding then */
 } Evaluation;
+
+/* Grows an array geometrically: a node may give 100k findings or pod routes, and adding one slot
+ * at a time would copy the array each time (quadratic; glibc hides it, ASan does not). */
+static int grow(void **array, size_t *allocated, size_t needed, size_t size)
+{
+	if (needed <= *allocated)
+		return 0;
+	size_t n = *allocated ? *allocated * 2 : 16;
+	while (n < needed)
+		n *= 2;
+	void *grown = realloc(*array, n * size);
+	if (!grown)
+		return -ENOMEM;
+	*array = grown;
+	*allocated = n;
+	return 0;
+}
 
 const char *severity_to_string(Severity s)
 {
 	return s == SEVERITY_ERROR ? "error" : "warning";
+}
+
+bool check_subject_is_device(const char *check)
+{
+	static const char *const device_checks[] = {"flannel-device", "tunnel-device",
+						    "cilium-tunnel-mode", "mtu-mismatch",
+						    "device-recreated"};
+	for (size_t i = 0; i < ELEMENTSOF(device_checks); i++)
+		if (strcmp(check, device_checks[i]) == 0)
+			return true;
+	return false;
 }
 
 const char *action_to_string(Action a)
@@ -61,11 +90,11 @@ static Finding *add(Evaluation *e, const char *check, Severity severity, const c
 		    char *message, char *remedy)
 {
 	Verdict *v = e->v;
-	Finding *grown = NULL;
 	char *subject_copy = strdup(subject);
+	bool grown = !e->error && subject_copy && message && remedy &&
+		     grow((void **)&v->findings, &e->findings_allocated, v->n_findings + 1,
+			  sizeof(Finding)) == 0;
 
-	if (!e->error && subject_copy && message && remedy)
-		grown = realloc(v->findings, (v->n_findings + 1) * sizeof(*grown));
 	if (!grown) {
 		free(subject_copy);
 		free(message);
@@ -73,7 +102,6 @@ static Finding *add(Evaluation *e, const char *check, Severity severity, const c
 		e->error = -ENOMEM;
 		return NULL;
 	}
-	v->findings = grown;
 	Finding *f = &v->findings[v->n_findings++];
 	*f = (Finding){
 		.check = check,
@@ -234,6 +262,7 @@ typedef struct RouteWalk {
 	Evaluation *e;
 	const Route **pod_routes_via_gateway;
 	size_t n;
+	size_t allocated;
 } RouteWalk;
 
 static bool inside_native(const Config *c, const Route *r)
@@ -265,13 +294,11 @@ static void visit_route(const Route *r, void *userdata)
 			return;
 		}
 		if (r->nexthops[i].gw_family && !is_cilium_name(l->name) && r->table == RT_TABLE_MAIN) {
-			const Route **grown = realloc(w->pod_routes_via_gateway,
-						      (w->n + 1) * sizeof(*grown));
-			if (!grown) {
+			if (grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
+				 sizeof(*w->pod_routes_via_gateway)) < 0) {
 				e->error = -ENOMEM;
 				return;
 			}
-			w->pod_routes_via_gateway = grown;
 			w->pod_routes_via_gateway[w->n++] = r;
 			return;
 		}
@@ -322,7 +349,7 @@ static char *l3_remedy(const Evaluation *e)
 
 static void check_routes(Evaluation *e)
 {
-	RouteWalk w = {e, NULL, 0};
+	RouteWalk w = {e, NULL, 0, 0};
 	const Config *c = e->c;
 	Severity sev = c->expect.direct_node_routes ? SEVERITY_ERROR : SEVERITY_WARNING;
 	char buf[PREFIX_STRLEN], gw[INET6_ADDRSTRLEN];
@@ -498,7 +525,7 @@ int evaluate(const Config *c, const NetState *ns, const HostFacts *h, const Hist
 	     Verdict **ret)
 {
 	_cleanup_(verdict_freep) Verdict *v = calloc(1, sizeof(*v));
-	Evaluation e = {c, ns, h, history, v, 0};
+	Evaluation e = {c, ns, h, history, v, 0, 0};
 
 	if (!v)
 		return -ENOMEM;

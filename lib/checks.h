@@ -83,5 +83,8 @@ _must_check_ int evaluate(const Config *c, const NetState *ns, const HostFacts *
 /* Removals of name within the recreate window ending at history->now_usec. */
 size_t history_recent_removals(const History *history, const char *name, uint64_t window_usec);
 
+/* Whether a check's subject is a network device (for journald's INTERFACE= field). */
+bool check_subject_is_device(const char *check);
+
 const char *severity_to_string(Severity s);
 const char *action_to_string(Action a);

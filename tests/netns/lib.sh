@@ -4,6 +4,7 @@
 set -euo pipefail
 
 NETNS_DIR=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
+ROOT_DIR=$(realpath "$NETNS_DIR/../..")
 : "${ROUTEGUARDD:?set ROUTEGUARDD to the routeguardd binary (ctest does)}"
 [[ $(id -u) == 0 ]] || { echo "FAIL: this test needs root, for network namespaces" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "FAIL: python3 is missing (tests/run.sh installs it)" >&2; exit 1; }
