@@ -226,6 +226,43 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(d->event, 0);
 }
 
+/* ---- the watchdog ---- */
+
+/*
+ * WATCHDOG=1 from our own timer rather than sd-event's, so that the same wake-up can keep the
+ * metrics textfile fresh: its age is how Prometheus tells a dead daemon from an idle one, and an
+ * idle daemon wakes up for nothing else.
+ */
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Daemon *d = userdata;
+
+	(void)sd_notify(false, "WATCHDOG=1");
+	daemon_metrics_heartbeat(d);
+	(void)sd_event_source_set_time(s, usec + d->watchdog_usec / 2);
+	(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int setup_watchdog(Daemon *d)
+{
+	uint64_t now;
+	int r = sd_watchdog_enabled(false, &d->watchdog_usec);
+
+	if (r < 0)
+		log_warning_errno(r, "Ignoring a malformed WATCHDOG_USEC");
+	if (r <= 0)
+		return 0;
+	(void)sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	r = sd_event_add_time(d->event, &d->watchdog_timer, CLOCK_MONOTONIC,
+			      now + d->watchdog_usec / 2, 0, on_watchdog, d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the watchdog");
+	/* Before everything else due at the same moment: a busy loop must still ping in time. */
+	(void)sd_event_source_set_priority(d->watchdog_timer, SD_EVENT_PRIORITY_IMPORTANT);
+	return 0;
+}
+
 /* ---- life ---- */
 
 static int setup_event_loop(Daemon *d)
@@ -246,9 +283,8 @@ static int setup_event_loop(Daemon *d)
 	    (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d)) < 0 ||
 	    (r = sd_event_add_signal(d->event, NULL, SIGUSR1, on_sigusr1, d)) < 0)
 		return log_error_errno(r, "Failed to watch signals");
-	/* WATCHDOG=1 from the loop itself, when systemd set WATCHDOG_USEC. */
-	if ((r = sd_event_set_watchdog(d->event, true)) < 0)
-		return log_error_errno(r, "Failed to set up the watchdog");
+	if ((r = setup_watchdog(d)) < 0)
+		return r;
 	if ((r = sd_event_add_defer(d->event, &d->refresh, on_refresh, d)) < 0)
 		return log_error_errno(r, "Failed to add the refresh source");
 	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_OFF);
@@ -308,6 +344,7 @@ Daemon *daemon_free(Daemon *d)
 	sd_event_source_disable_unref(d->refresh);
 	sd_event_source_disable_unref(d->metrics_timer);
 	sd_event_source_disable_unref(d->window_timer);
+	sd_event_source_disable_unref(d->watchdog_timer);
 	sd_event_unref(d->event);
 	netstate_free(d->netstate);
 	hostfacts_free(d->hostfacts);

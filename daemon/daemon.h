@@ -44,6 +44,8 @@ typedef struct Daemon {
 	sd_event_source *refresh; /* deferred: one evaluation after a batch of changes */
 	sd_event_source *metrics_timer;
 	sd_event_source *window_timer; /* re-evaluates when a recreate window ends */
+	sd_event_source *watchdog_timer; /* WATCHDOG=1, and the textfile's heartbeat */
+	uint64_t watchdog_usec;
 	sd_event_source **watches; /* inotify on the host's configuration directories */
 	size_t n_watches;
 
@@ -94,4 +96,6 @@ void daemon_answer_reconcile(Daemon *d);
 
 /* daemon-metrics.c */
 void daemon_schedule_metrics(Daemon *d);
+/* Rewrites the textfile if it has not been written for a while, so its age tells liveness. */
+void daemon_metrics_heartbeat(Daemon *d);
 int daemon_metrics_timer_new(Daemon *d);
