@@ -134,7 +134,9 @@ static void client_send(Control *c, Client *cl, const char *bytes, size_t len)
 		client_close(c, cl);
 }
 
-void control_reply(Control *c, uint64_t client, json_object *parameters, bool continues)
+/* Sends a reply or an error built from parameters (taken); a client gone meanwhile is no error. */
+static void send_built(Control *c, uint64_t client, const char *error, json_object *parameters,
+		       bool continues)
 {
 	Client *cl = client_by_id(c, client);
 	_cleanup_free_ char *bytes = NULL;
@@ -144,24 +146,20 @@ void control_reply(Control *c, uint64_t client, json_object *parameters, bool co
 		json_object_put(parameters);
 		return;
 	}
-	if (varlink_reply(parameters, continues, &bytes, &len) < 0)
-		return;
-	client_send(c, cl, bytes, len);
+	int r = error ? varlink_error(error, parameters, &bytes, &len)
+		      : varlink_reply(parameters, continues, &bytes, &len);
+	if (r >= 0)
+		client_send(c, cl, bytes, len);
+}
+
+void control_reply(Control *c, uint64_t client, json_object *parameters, bool continues)
+{
+	send_built(c, client, NULL, parameters, continues);
 }
 
 void control_reply_error(Control *c, uint64_t client, const char *error, json_object *parameters)
 {
-	Client *cl = client_by_id(c, client);
-	_cleanup_free_ char *bytes = NULL;
-	size_t len;
-
-	if (!cl) {
-		json_object_put(parameters);
-		return;
-	}
-	if (varlink_error(error, parameters, &bytes, &len) < 0)
-		return;
-	client_send(c, cl, bytes, len);
+	send_built(c, client, error, parameters, false);
 }
 
 void control_send_framed(Control *c, uint64_t client, const char *bytes, size_t len)

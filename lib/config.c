@@ -141,19 +141,26 @@ static void device_rules_clear(Config *c)
 
 /* ---- value parsers ---- */
 
-static int parse_mode(Loader *l, yaml_node_t *node, void *field)
+/* A scalar that must be one of two words; *ret is 0 for the first, 1 for the second. */
+static int parse_one_of_two(Loader *l, yaml_node_t *node, const char *first, const char *second,
+			    int *ret)
 {
 	const char *s;
 	int r = get_scalar(l, node, l->key, &s);
 	if (r < 0)
 		return r;
-	if (strcmp(s, "observe") == 0)
-		*(Mode *)field = MODE_OBSERVE;
-	else if (strcmp(s, "enforce") == 0)
-		*(Mode *)field = MODE_ENFORCE;
-	else
-		return fail(l, node, "%s: found '%s', expected observe or enforce", l->key, s);
+	if (strcmp(s, first) != 0 && strcmp(s, second) != 0)
+		return fail(l, node, "%s: found '%s', expected %s or %s", l->key, s, first, second);
+	*ret = strcmp(s, second) == 0;
 	return 0;
+}
+
+static int parse_mode(Loader *l, yaml_node_t *node, void *field)
+{
+	int second, r = parse_one_of_two(l, node, "observe", "enforce", &second);
+	if (r >= 0)
+		*(Mode *)field = second ? MODE_ENFORCE : MODE_OBSERVE;
+	return r;
 }
 
 static int parse_cidr(Loader *l, yaml_node_t *node, void *field)
@@ -202,17 +209,10 @@ static int parse_native_device(Loader *l, yaml_node_t *node, void *field)
 
 static int parse_bool(Loader *l, yaml_node_t *node, void *field)
 {
-	const char *s;
-	int r = get_scalar(l, node, l->key, &s);
-	if (r < 0)
-		return r;
-	if (strcmp(s, "true") == 0)
-		*(bool *)field = true;
-	else if (strcmp(s, "false") == 0)
-		*(bool *)field = false;
-	else
-		return fail(l, node, "%s: found '%s', expected true or false", l->key, s);
-	return 0;
+	int second, r = parse_one_of_two(l, node, "true", "false", &second);
+	if (r >= 0)
+		*(bool *)field = !second;
+	return r;
 }
 
 static int parse_unsigned(Loader *l, yaml_node_t *node, const char *s, unsigned long max,
@@ -558,17 +558,10 @@ static int parse_recreate_limit(Loader *l, yaml_node_t *node, void *field)
 
 static int parse_bridge_policy(Loader *l, yaml_node_t *node, void *field)
 {
-	const char *s;
-	int r = get_scalar(l, node, l->key, &s);
-	if (r < 0)
-		return r;
-	if (strcmp(s, "pending") == 0)
-		*(BridgePolicy *)field = BRIDGE_WITH_PORTS_PENDING;
-	else if (strcmp(s, "remove") == 0)
-		*(BridgePolicy *)field = BRIDGE_WITH_PORTS_REMOVE;
-	else
-		return fail(l, node, "%s: found '%s', expected pending or remove", l->key, s);
-	return 0;
+	int second, r = parse_one_of_two(l, node, "pending", "remove", &second);
+	if (r >= 0)
+		*(BridgePolicy *)field = second ? BRIDGE_WITH_PORTS_REMOVE : BRIDGE_WITH_PORTS_PENDING;
+	return r;
 }
 
 /* ---- the schema ---- */

@@ -194,6 +194,19 @@ l2_nic() {
 	n route add default via 192.168.1.1
 }
 
+# incident_devices: the incident node's devices on top of l2_nic: Flannel's flannel.1 with its
+# route and cni0 with a pod's veth, and Cilium's cilium_vxlan (tunnel mode).
+incident_devices() {
+	n link add flannel.1 type vxlan id 1 dstport 8472 nolearning dev eth0
+	n link set flannel.1 up
+	n link add cni0 type bridge
+	n link set cni0 up
+	n link add veth-pod1 type veth peer name pod1
+	n link set veth-pod1 master cni0 up
+	n route add 10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink
+	n link add cilium_vxlan type vxlan external dstport 8472
+}
+
 forwarding() {
 	ip netns exec "$NS" sysctl -qw "net.ipv4.ip_forward=$1"
 }

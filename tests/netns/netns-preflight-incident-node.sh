@@ -8,14 +8,7 @@ PEERS=(192.168.1.3)
 host_dirs
 l2_nic
 forwarding 1
-n link add flannel.1 type vxlan id 1 dstport 8472 nolearning dev eth0
-n link set flannel.1 up
-n link add cni0 type bridge
-n link set cni0 up
-n link add veth-pod1 type veth peer name pod1
-n link set veth-pod1 master cni0 up
-n route add 10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink
-n link add cilium_vxlan type vxlan external dstport 8472
+incident_devices
 n link add cilium_host type veth peer name cilium_net
 k3s_server_unit --write-kubeconfig-mode=644
 printf 'disable-network-policy: true\ndisable-kube-proxy: true\n' >"$TMP/k3s/config.yaml"
