@@ -266,7 +266,7 @@ int daemon_status(Daemon *d, json_object **ret)
 static void notify_status(Daemon *d)
 {
 	const Verdict *v = d->verdict;
-	char status[256];
+	char status[512];
 	int n;
 
 	if (v->ready) {
@@ -288,8 +288,18 @@ static void notify_status(Daemon *d)
 			shown++;
 		}
 		if (n > 0 && (size_t)n < sizeof(status))
-			snprintf(status + n, sizeof(status) - (size_t)n, ")");
+			n += snprintf(status + n, sizeof(status) - (size_t)n, ")");
 	}
+	/* Then the mirror's counts, for whoever reads systemctl status. */
+	const MirrorCounters *k = mirror_counters(d->mirror);
+	size_t n_links;
+	(void)netstate_links(d->netstate, &n_links);
+	if (n > 0 && (size_t)n < sizeof(status))
+		snprintf(status + n, sizeof(status) - (size_t)n,
+			 "; %zu links, %zu routes kept of %llu seen, %llu overruns, %llu resyncs", n_links,
+			 netstate_routes_kept(d->netstate),
+			 (unsigned long long)netstate_routes_seen(d->netstate),
+			 (unsigned long long)k->overruns, (unsigned long long)k->resyncs);
 	(void)sd_notifyf(false, "STATUS=%s", status);
 }
 

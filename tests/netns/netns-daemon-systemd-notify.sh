@@ -15,7 +15,8 @@ forwarding 1
 step "idle: no wake-ups"
 daemon_start
 wait_ready
-grep -qx "STATUS=ready" "$TMP/notify.log" || fail "STATUS= is not 'ready': $(grep STATUS "$TMP/notify.log")"
+grep -Eq "^STATUS=ready; [0-9]+ links, [0-9]+ routes kept of [0-9]+ seen, 0 overruns, 0 resyncs$" "$TMP/notify.log" ||
+	fail "STATUS= is not 'ready; counts': $(grep STATUS "$TMP/notify.log")"
 sleep 0.5
 switches() { awk '/ctxt_switches/ {n += $2} END {print n}' "/proc/$DAEMON_PID/status"; }
 before=$(switches)
