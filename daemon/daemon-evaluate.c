@@ -132,6 +132,21 @@ static void announce_action(Daemon *d, const char *check, const char *subject, A
 
 /* ---- enforcement ---- */
 
+#define FAILED_ACTION_RETRY_USEC (60 * 1000000ULL)
+
+/* A removal or move that failed is tried again after a minute, not at every event: a busy node
+ * would otherwise alert the same failure many times a second. */
+static bool failed_recently(const Daemon *d, const char *check, const char *subject, uint64_t now)
+{
+	for (size_t i = d->n_actions; i-- > 0;) {
+		const ActionRecord *a = &d->actions[i];
+		if (strcmp(a->check, check) != 0 || strcmp(a->subject, subject) != 0)
+			continue;
+		return a->result == ACTION_FAILED && a->time_usec + FAILED_ACTION_RETRY_USEC > now;
+	}
+	return false;
+}
+
 static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 {
 	const Link *link = netstate_link(d->netstate, f->ifindex);
@@ -175,8 +190,11 @@ static void enforce(Daemon *d, const Verdict *v)
 {
 	if (d->config->mode != MODE_ENFORCE)
 		return;
+	uint64_t now = realtime_usec();
 	for (size_t i = 0; i < v->n_findings; i++) {
 		const Finding *f = &v->findings[i];
+		if (failed_recently(d, f->check, f->subject, now))
+			continue;
 		if (f->remediation == REMEDIATION_REMOVE_DEVICE)
 			remove_device(d, f, v->native_ifindex);
 		else if (f->remediation == REMEDIATION_QUARANTINE_FILE)
