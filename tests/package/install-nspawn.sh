@@ -48,7 +48,9 @@ cp "$tmp"/debs/*.deb "$root/var/tmp/"
 
 in_root() { systemd-nspawn -q -D "$root" --register=no --keep-unit --pipe "$@"; }
 boot() {
-	systemd-nspawn -q -D "$root" -b --register=no --keep-unit --private-network >"$tmp/console.log" 2>&1 &
+	# read-only console: CI has no standard input, and a console that reads EOF halts the container.
+	systemd-nspawn -q -D "$root" -b --register=no --keep-unit --private-network --console=read-only \
+		</dev/null >"$tmp/console.log" 2>&1 &
 	nspawn_pid=$!
 	init=""
 	for _ in $(seq 100); do
@@ -57,7 +59,7 @@ boot() {
 		sleep 0.1
 	done
 	[[ -n $init ]] || fail "the container did not start"
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do
 		state=$(nsenter -t "$init" -a systemctl is-system-running 2>/dev/null || true)
 		[[ $state == running || $state == degraded ]] && return 0
 		sleep 0.1
@@ -99,7 +101,7 @@ inside sh -c 'echo "# edited by the operator" >> /etc/routeguard/routeguard.yaml
 inside env DEBIAN_FRONTEND=noninteractive dpkg -i --force-confdef --force-confold /var/tmp/routeguard_0.1.1_amd64.deb >"$tmp/upgrade.log" 2>&1 || { cat "$tmp/upgrade.log" >&2; fail "the upgrade"; }
 grep -q "^# edited by the operator" "$root/etc/routeguard/routeguard.yaml" || fail "the upgrade lost the edit"
 [[ $(inside dpkg-query -W -f='${Version}' routeguard) == 0.1.1 ]] || fail "the upgrade did not install 0.1.1"
-for _ in $(seq 50); do [[ $(inside systemctl is-active routeguard) == active ]] && break; sleep 0.1; done
+for _ in $(seq 200); do [[ $(inside systemctl is-active routeguard) == active ]] && break; sleep 0.1; done
 [[ $(inside systemctl is-active routeguard) == active ]] || fail "routeguard is not active after the upgrade"
 [[ $(inside systemctl show -p InvocationID --value routeguard) != $(cat "$tmp/invocation") ]] || fail "the upgrade did not restart the service"
 echo "ok: upgraded, edit kept, service restarted"
