@@ -25,6 +25,15 @@ after=$(switches)
 echo "ok: context switches over 3 idle seconds: $((after - before))"
 ((after == before)) || fail "an idle routeguardd woke up $((after - before)) times"
 
+step "a second routeguardd never takes a live daemon's socket"
+status=0
+ip netns exec "$NS" "$ROUTEGUARDD" --config "$TMP/routeguard.yaml" --log-target stderr \
+	--socket "$TMP/routeguard.sock" --state-dir "$TMP/state2" >/dev/null 2>"$TMP/second.log" || status=$?
+((status == 3)) || fail "a second daemon on the same socket exited $status, expected 3"
+grep -q "Another routeguardd answers on $TMP/routeguard.sock" "$TMP/second.log" || fail "no explanation: $(cat "$TMP/second.log")"
+ctl ready >/dev/null || fail "the first daemon no longer answers"
+echo "ok: the second daemon refused, the first still answers"
+
 step "SIGHUP: RELOADING=1, then READY=1"
 : >"$TMP/notify.log"
 kill -HUP "$DAEMON_PID"
