@@ -201,11 +201,6 @@ void control_broadcast(Control *c, json_object *parameters)
 	}
 }
 
-size_t control_clients(const Control *c)
-{
-	return c->n_clients;
-}
-
 static void dispatch(Control *c, Client *cl, const char *text, size_t len)
 {
 	VarlinkCall call;

@@ -43,4 +43,3 @@ void control_set_waiting(Control *c, uint64_t client, bool waiting);
 /* Sends parameters, with continues, to every Monitor subscriber. Takes parameters. */
 void control_broadcast(Control *c, json_object *parameters);
 
-size_t control_clients(const Control *c);
