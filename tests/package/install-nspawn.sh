@@ -46,10 +46,12 @@ root=$tmp/root
 cp -a "$cache" "$root"
 cp "$tmp"/debs/*.deb "$root/var/tmp/"
 
-in_root() { systemd-nspawn -q -D "$root" --register=no --keep-unit --pipe "$@"; }
+# A machine name of this run's own: nspawn keeps per-name state under /run/systemd/nspawn.
+machine=routeguard-install-$$
+in_root() { systemd-nspawn -q -D "$root" -M "$machine" --register=no --keep-unit --pipe "$@"; }
 boot() {
 	# read-only console: CI has no standard input, and a console that reads EOF halts the container.
-	systemd-nspawn -q -D "$root" -b --register=no --keep-unit --private-network --console=read-only \
+	systemd-nspawn -q -D "$root" -M "$machine" -b --register=no --keep-unit --private-network --console=read-only \
 		</dev/null >"$tmp/console.log" 2>&1 &
 	nspawn_pid=$!
 	init=""
@@ -59,12 +61,14 @@ boot() {
 		sleep 0.1
 	done
 	[[ -n $init ]] || fail "the container did not start"
-	for _ in $(seq 600); do
+	for _ in $(seq 1200); do
 		state=$(nsenter -t "$init" -a systemctl is-system-running 2>/dev/null || true)
 		[[ $state == running || $state == degraded ]] && return 0
 		sleep 0.1
 	done
-	fail "the container did not finish booting: $state"
+	ps -o pid,ppid,cmd -e | grep -E "nspawn|systemd$" >&2 || true
+	nsenter -t "$init" -a systemctl is-system-running >&2 || true
+	fail "the container did not finish booting: $state (init $init)"
 }
 inside() { nsenter -t "$init" -a "$@"; }
 poweroff() {
