@@ -49,6 +49,19 @@ cp "$tmp"/debs/*.deb "$root/var/tmp/"
 # A machine name of this run's own: nspawn keeps per-name state under /run/systemd/nspawn.
 machine=routeguard-install-$$
 in_root() { systemd-nspawn -q -D "$root" -M "$machine" --register=no --keep-unit --pipe "$@"; }
+# The container's systemd: a process named systemd with our nspawn among its ancestors. (nspawn may
+# or may not put a helper process of its own in between, depending on the console.)
+container_init() {
+	local pid p
+	for pid in $(pgrep -x systemd || true); do
+		p=$pid
+		while [[ -n $p && $p -gt 1 ]]; do
+			p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+			[[ $p == "$nspawn_pid" ]] && { echo "$pid"; return 0; }
+		done
+	done
+}
+
 boot() {
 	# read-only console: CI has no standard input, and a console that reads EOF halts the container.
 	systemd-nspawn -q -D "$root" -M "$machine" -b --register=no --keep-unit --private-network --console=read-only \
@@ -56,7 +69,7 @@ boot() {
 	nspawn_pid=$!
 	init=""
 	for _ in $(seq 100); do
-		init=$(pgrep -P "$(pgrep -P "$nspawn_pid" | head -1)" 2>/dev/null | head -1 || true)
+		init=$(container_init)
 		[[ -n $init ]] && break
 		sleep 0.1
 	done
