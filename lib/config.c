@@ -325,14 +325,9 @@ static int check_absolute(Loader *l, yaml_node_t *node, const char *s)
 	return 0;
 }
 
-static bool valid_device_glob(const char *s)
-{
-	return valid_device_name(s);
-}
-
 static int check_device_glob(Loader *l, yaml_node_t *node, const char *s)
 {
-	if (!valid_device_glob(s))
+	if (!valid_device_name(s)) /* a glob obeys the same rules as a name */
 		return fail(l, node, "%s: found '%s', expected a device name or glob (1-15 characters, no '/', ':' or spaces)",
 			    l->key, s);
 	return 0;
