@@ -12,6 +12,7 @@
 
 #include "alerts.h"
 #include "daemon.h"
+#include "exitcode.h"
 #include "fileio.h"
 #include "log.h"
 #include "netstate-json.h"
@@ -363,12 +364,12 @@ int daemon_run(Daemon *d)
 	int r = mirror_start(d->mirror);
 	if (r < 0) {
 		log_error_errno(r, "Failed to start the first dump");
-		return 3;
+		return EXIT_RUNTIME;
 	}
 	r = sd_event_loop(d->event);
 	if (r < 0) {
 		log_error_errno(r, "Event loop failed");
-		return 3;
+		return EXIT_RUNTIME;
 	}
 	return r;
 }
