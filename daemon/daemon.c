@@ -310,7 +310,7 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		return log_error_errno(r, "Failed to set up the model");
 	if ((r = setup_event_loop(d)) < 0)
 		return r;
-	r = control_new(d->event, options->socket_path, daemon_on_call, d, &d->control);
+	r = control_new(d->event, options->socket_path, daemon_methods, d, &d->control);
 	if (r == -EADDRINUSE)
 		return log_error_errno(r, "Another routeguardd answers on %s; not taking its socket",
 				       options->socket_path);
