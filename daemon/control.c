@@ -37,7 +37,7 @@ struct Control {
 	char *path;
 	int fd;
 	sd_event_source *io;
-	ControlCallHandler handler;
+	const ControlMethod *methods;
 	void *userdata;
 	Client *clients;
 	size_t n_clients;
@@ -201,6 +201,14 @@ void control_broadcast(Control *c, json_object *parameters)
 	}
 }
 
+static const ControlMethod *method_find(const Control *c, const char *name)
+{
+	for (const ControlMethod *m = c->methods; m->method; m++)
+		if (strcmp(m->method, name) == 0)
+			return m;
+	return NULL;
+}
+
 static void dispatch(Control *c, Client *cl, const char *text, size_t len)
 {
 	VarlinkCall call;
@@ -216,7 +224,20 @@ static void dispatch(Control *c, Client *cl, const char *text, size_t len)
 		control_reply_error(c, id, "org.varlink.service.InvalidParameter", p);
 		return;
 	}
-	c->handler(c, id, cl->uid, &call, c->userdata);
+	const ControlMethod *m = method_find(c, call.method);
+	bool root_only = m && m->flags & CONTROL_METHOD_ROOT;
+	if (call.oneway && !root_only) {
+		/* No reply wanted, and a reply is all these methods give. A root-only method acts:
+		 * it still runs, or is refused. */
+	} else if (root_only && cl->uid != 0) {
+		control_reply_error(c, id, "io.routeguard.PermissionDenied", NULL);
+	} else if (!m) {
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "method", json_object_new_string(call.method));
+		control_reply_error(c, id, "org.varlink.service.MethodNotFound", p);
+	} else {
+		m->handler(c, id, &call, c->userdata);
+	}
 	varlink_call_clear(&call);
 }
 
@@ -350,7 +371,7 @@ static int claim_path(const char *path)
 	return 0;
 }
 
-int control_new(sd_event *event, const char *path, ControlCallHandler handler, void *userdata,
+int control_new(sd_event *event, const char *path, const ControlMethod *methods, void *userdata,
 		Control **ret)
 {
 	_cleanup_(control_freep) Control *c = calloc(1, sizeof(*c));
@@ -361,7 +382,7 @@ int control_new(sd_event *event, const char *path, ControlCallHandler handler, v
 		return -ENOMEM;
 	c->fd = -1;
 	c->event = sd_event_ref(event);
-	c->handler = handler;
+	c->methods = methods;
 	c->userdata = userdata;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;

@@ -20,13 +20,28 @@
 
 typedef struct Control Control;
 
-/* Called for each well-formed call; the handler answers with control_reply*(). */
-typedef void (*ControlCallHandler)(Control *c, uint64_t client, uid_t uid, const VarlinkCall *call,
-				   void *userdata);
+typedef enum ControlMethodFlags {
+	/* uid 0 only (SO_PEERCRED): the methods that change what the daemon does. */
+	CONTROL_METHOD_ROOT = 1 << 0,
+} ControlMethodFlags;
 
-/* Creates the socket at path (mode 0660, group routeguard when it exists). -EADDRINUSE when a live
- * daemon answers there: its socket is never taken over. */
-_must_check_ int control_new(sd_event *event, const char *path, ControlCallHandler handler,
+/* Answers a well-formed call with control_reply*(), now or later. */
+typedef void (*ControlMethodHandler)(Control *c, uint64_t client, const VarlinkCall *call,
+				     void *userdata);
+
+/* One row of the method table, as networkd binds its varlink methods. The server looks the call
+ * up, refuses a root-only method to anyone else with io.routeguard.PermissionDenied, answers an
+ * unknown one with org.varlink.service.MethodNotFound, and hands the rest to the handler. */
+typedef struct ControlMethod {
+	const char *method;
+	ControlMethodHandler handler;
+	ControlMethodFlags flags;
+} ControlMethod;
+
+/* Creates the socket at path (mode 0660, group routeguard when it exists) answering the methods
+ * of a table ended by an empty row, which must outlive the server. -EADDRINUSE when a live daemon
+ * answers there: its socket is never taken over. */
+_must_check_ int control_new(sd_event *event, const char *path, const ControlMethod *methods,
 			     void *userdata, Control **ret);
 Control *control_free(Control *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Control *, control_free);

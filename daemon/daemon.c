@@ -12,6 +12,7 @@
 
 #include "alerts.h"
 #include "daemon.h"
+#include "exitcode.h"
 #include "fileio.h"
 #include "log.h"
 #include "netstate-json.h"
@@ -309,7 +310,7 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		return log_error_errno(r, "Failed to set up the model");
 	if ((r = setup_event_loop(d)) < 0)
 		return r;
-	r = control_new(d->event, options->socket_path, daemon_on_call, d, &d->control);
+	r = control_new(d->event, options->socket_path, daemon_methods, d, &d->control);
 	if (r == -EADDRINUSE)
 		return log_error_errno(r, "Another routeguardd answers on %s; not taking its socket",
 				       options->socket_path);
@@ -363,12 +364,12 @@ int daemon_run(Daemon *d)
 	int r = mirror_start(d->mirror);
 	if (r < 0) {
 		log_error_errno(r, "Failed to start the first dump");
-		return 3;
+		return EXIT_RUNTIME;
 	}
 	r = sd_event_loop(d->event);
 	if (r < 0) {
 		log_error_errno(r, "Event loop failed");
-		return 3;
+		return EXIT_RUNTIME;
 	}
 	return r;
 }

@@ -91,7 +91,7 @@ void daemon_status_input(Daemon *d, StatusInput *in);
 _must_check_ int daemon_status(Daemon *d, json_object **ret);
 
 /* daemon-methods.c */
-void daemon_on_call(Control *c, uint64_t client, uid_t uid, const VarlinkCall *call, void *userdata);
+extern const ControlMethod daemon_methods[];
 void daemon_answer_reconcile(Daemon *d);
 
 /* daemon-metrics.c */

@@ -7,11 +7,9 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "exitcode.h"
 #include "log.h"
 #include "version.h"
-
-#define EXIT_USAGE 2
-#define EXIT_RUNTIME 3
 
 static void usage(FILE *f)
 {
@@ -95,10 +93,10 @@ static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target
 			break;
 		case OPT_VERSION:
 			printf("routeguardd %s\n", ROUTEGUARD_VERSION);
-			return 0;
+			return EXIT_OK;
 		case OPT_HELP:
 			usage(stdout);
-			return 0;
+			return EXIT_OK;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;

@@ -4,7 +4,6 @@
  * One dump of the current network namespace, the host's files, evaluate(), then the findings and
  * the Cilium Helm values that fit the node. Changes nothing.
  */
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,18 +27,22 @@ static uint64_t realtime_usec(void)
 
 static void print_helm_values(const CtlOptions *o, const HelmValues *hv)
 {
-	printf("%sCilium Helm values for this node:%s\n", ctl_color(o, "\033[1m"), ctl_color(o, "\033[0m"));
-	printf("  routingMode: native              # replaces tunnel=disabled, removed in Cilium 1.15\n");
+	printf("%sCilium Helm values for this node:%s\n", ctl_color(o, "\033[1m"),
+	       ctl_color(o, "\033[0m"));
+	printf("  routingMode: native              # replaces tunnel=disabled, removed in Cilium "
+	       "1.15\n");
 	printf("  ipv4NativeRoutingCIDR: %s\n", hv->native_cidr);
-	printf("  autoDirectNodeRoutes: %-10s # %s\n", hv->auto_direct_node_routes ? "true" : "false",
-	       hv->auto_direct_node_routes_why);
+	printf("  autoDirectNodeRoutes: %-10s # %s\n",
+	       hv->auto_direct_node_routes ? "true" : "false", hv->auto_direct_node_routes_why);
 	printf("  kubeProxyReplacement: %s\n", hv->kube_proxy_replacement ? "true" : "false");
 	if (hv->mtu)
 		printf("  MTU: %u\n", hv->mtu);
-	printf("  ipam:\n    mode: cluster-pool\n    operator:\n      clusterPoolIPv4PodCIDRList: [\"%s\"]\n",
+	printf("  ipam:\n    mode: cluster-pool\n    operator:\n      clusterPoolIPv4PodCIDRList: "
+	       "[\"%s\"]\n",
 	       hv->pod_cidr);
 	if (hv->pod_cidr_overlap[0])
-		printf("    # WARNING: %s overlaps the node network %s: pick a pod CIDR apart from it\n",
+		printf("    # WARNING: %s overlaps the node network %s: pick a pod CIDR apart from "
+		       "it\n",
 		       hv->pod_cidr, hv->pod_cidr_overlap);
 	printf("\n  as flags: --set routingMode=native --set ipv4NativeRoutingCIDR=%s \\\n"
 	       "            --set autoDirectNodeRoutes=%s --set kubeProxyReplacement=%s \\\n",
@@ -47,7 +50,8 @@ static void print_helm_values(const CtlOptions *o, const HelmValues *hv)
 	       hv->kube_proxy_replacement ? "true" : "false");
 	if (hv->mtu)
 		printf("            --set MTU=%u \\\n", hv->mtu);
-	printf("            --set ipam.mode=cluster-pool --set ipam.operator.clusterPoolIPv4PodCIDRList='{%s}'\n",
+	printf("            --set ipam.mode=cluster-pool --set "
+	       "ipam.operator.clusterPoolIPv4PodCIDRList='{%s}'\n",
 	       hv->pod_cidr);
 }
 
@@ -55,84 +59,59 @@ static void print_summary(const CtlOptions *o, const Config *c, const NetState *
 			  const HostFacts *h, const Verdict *v)
 {
 	if (v->ready)
-		printf("%sREADY%s for Cilium native routing", ctl_color(o, "\033[1;32m"), ctl_color(o, "\033[0m"));
+		printf("%sREADY%s for Cilium native routing", ctl_color(o, "\033[1;32m"),
+		       ctl_color(o, "\033[0m"));
 	else
-		printf("%sNOT READY%s for Cilium native routing", ctl_color(o, "\033[1;31m"), ctl_color(o, "\033[0m"));
+		printf("%sNOT READY%s for Cilium native routing", ctl_color(o, "\033[1;31m"),
+		       ctl_color(o, "\033[0m"));
 	printf(": %zu error%s, %zu warning%s\n\n", v->n_errors, v->n_errors == 1 ? "" : "s",
 	       v->n_warnings, v->n_warnings == 1 ? "" : "s");
 	const Link *native = v->native_ifindex ? netstate_link(ns, v->native_ifindex) : NULL;
 	if (native)
-		printf("  native device  %s (%s), MTU %u\n", native->name, v->native_device_how, native->mtu);
+		printf("  native device  %s (%s), MTU %u\n", native->name, v->native_device_how,
+		       native->mtu);
 	else
 		printf("  native device  none found\n");
 	if (c->n_peers)
-		printf("  peers          %zu of %zu directly connected\n", v->n_peers_onlink, c->n_peers);
+		printf("  peers          %zu of %zu directly connected\n", v->n_peers_onlink,
+		       c->n_peers);
 	if (h->k3s->role == K3S_ROLE_NONE)
-		printf("  K3s            not found (%s, units): K3s checks skipped\n", c->k3s.config);
+		printf("  K3s            not found (%s, units): K3s checks skipped\n",
+		       c->k3s.config);
 	else
-		printf("  K3s            %s%s%s, flannel-backend %s\n", k3s_role_to_string(h->k3s->role),
-		       h->k3s->role_source ? " per " : "", h->k3s->role_source ? h->k3s->role_source : "",
+		printf("  K3s            %s%s%s, flannel-backend %s\n",
+		       k3s_role_to_string(h->k3s->role), h->k3s->role_source ? " per " : "",
+		       h->k3s->role_source ? h->k3s->role_source : "",
 		       k3sconfig_flannel_backend(h->k3s));
 	printf("  config         %s\n\n", c->path);
 }
 
 int verb_preflight(const CtlOptions *o, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{"debug-host-root", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	_cleanup_(config_freep) Config *c = NULL;
 	_cleanup_(netstate_freep) NetState *ns = NULL;
 	_cleanup_(hostfacts_freep) HostFacts *h = NULL;
 	_cleanup_(verdict_freep) Verdict *v = NULL;
 	_cleanup_(json_object_putp) json_object *status = NULL;
-	const char *config_path = CONFIG_DEFAULT_PATH, *root = NULL;
-	CtlOptions opts = *o;
+	const char *config_path = o->config_path ?: CONFIG_DEFAULT_PATH;
 	ConfigError error = {};
-	int opt, r;
+	int r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		case 'h':
-			printf("Usage: routeguardctl preflight [--config PATH] [--json]\n"
-			       "Evaluates this node once, without a daemon, and prints the findings and the\n"
-			       "Cilium Helm values that fit it. Exit 0 ready, 1 not ready, 2 usage or\n"
-			       "configuration error, 3 runtime failure.\n");
-			return EXIT_READY;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "routeguardctl: preflight: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_USAGE;
-	}
 	if (config_load(config_path, &c, &error) < 0) {
 		fprintf(stderr, "%s\n", error.text);
 		return EXIT_USAGE;
 	}
 	if ((r = netstate_new(&ns)) < 0 ||
-	    (r = netstate_set_route_filter(ns, &c->native_routing_cidr, 1, c->peers, c->n_peers)) < 0 ||
+	    (r = netstate_set_route_filter(ns, &c->native_routing_cidr, 1, c->peers, c->n_peers)) <
+		0 ||
 	    (r = rtnl_dump_once(ns)) < 0) {
-		fprintf(stderr, "routeguardctl: cannot read the kernel's links and routes: %s\n", strerror(-r));
+		fprintf(stderr, "routeguardctl: cannot read the kernel's links and routes: %s\n",
+			strerror(-r));
 		return EXIT_RUNTIME;
 	}
-	if ((r = hostfacts_load(c, root, &h)) < 0) {
-		fprintf(stderr, "routeguardctl: cannot read the host's configuration: %s\n", strerror(-r));
+	if ((r = hostfacts_load(c, o->debug_host_root, &h)) < 0) {
+		fprintf(stderr, "routeguardctl: cannot read the host's configuration: %s\n",
+			strerror(-r));
 		return EXIT_RUNTIME;
 	}
 	uint64_t now = realtime_usec();
@@ -144,23 +123,23 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	HelmValues hv;
 	helm_values_compute(c, ns, h, v, &hv);
 	StatusInput in = {
-		.version = ROUTEGUARD_VERSION,
-		.config = c,
-		.verdict = v,
-		.netstate = ns,
-		.now_usec = now,
+	    .version = ROUTEGUARD_VERSION,
+	    .config = c,
+	    .verdict = v,
+	    .netstate = ns,
+	    .now_usec = now,
 	};
 	if ((r = status_to_json(&in, &status)) < 0) {
 		fprintf(stderr, "routeguardctl: %s\n", strerror(-r));
 		return EXIT_RUNTIME;
 	}
-	if (opts.json) {
+	if (o->json) {
 		json_object_object_add(status, "helm-values", helm_values_to_json(&hv));
 		ctl_print_json(status);
 	} else {
-		print_summary(&opts, c, ns, h, v);
-		ctl_print_findings(&opts, status);
-		print_helm_values(&opts, &hv);
+		print_summary(o, c, ns, h, v);
+		ctl_print_findings(o, status);
+		print_helm_values(o, &hv);
 	}
 	return v->ready ? EXIT_READY : EXIT_NOT_READY;
 }

@@ -11,16 +11,7 @@ static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
-	(void)sig;
 	interrupted = 1;
-}
-
-static const char *string_of(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : "";
 }
 
 static void print_event(const CtlOptions *o, json_object *e)
@@ -28,7 +19,8 @@ static void print_event(const CtlOptions *o, json_object *e)
 	const char *type = string_of(e, "type");
 
 	if (o->json) {
-		printf("%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   e, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (strcmp(type, "status") == 0) {
 		char line[256];
 		ctl_verdict_line(json_object_object_get(e, "status"), line, 200);
@@ -39,10 +31,12 @@ static void print_event(const CtlOptions *o, json_object *e)
 	} else {
 		bool error = strcmp(string_of(e, "severity"), "error") == 0;
 		printf("%s  %-8s %s%s%s %s %s%s%s\n", string_of(e, "time"), type,
-		       ctl_color(o, strcmp(type, "opened") == 0 ? (error ? "\033[1;31m" : "\033[1;33m") : "\033[32m"),
+		       ctl_color(o, strcmp(type, "opened") == 0
+					? (error ? "\033[1;31m" : "\033[1;33m")
+					: "\033[32m"),
 		       string_of(e, "check"), ctl_color(o, "\033[0m"), string_of(e, "subject"),
 		       *string_of(e, "message") ? "— " : "", string_of(e, "message"),
-		       json_object_get_boolean(json_object_object_get(e, "ready")) ? "  [node ready]" : "");
+		       bool_of(e, "ready") ? "  [node ready]" : "");
 	}
 	fflush(stdout);
 }
@@ -52,18 +46,13 @@ int verb_monitor(const CtlOptions *o, int argc, char **argv)
 	CtlConnection c = {.fd = -1};
 	struct sigaction sa = {.sa_handler = on_signal};
 	int r;
-	(void)argv;
 
-	if (argc > 1) {
-		fprintf(stderr, "routeguardctl: monitor takes no arguments\n");
-		return EXIT_USAGE;
-	}
 	/* No SA_RESTART: poll() returns EINTR and the loop ends cleanly on ^C. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if ((r = ctl_connect(o->socket_path, &c)) < 0) {
-		fprintf(stderr, "routeguardctl: cannot reach routeguardd at %s: %s\n", o->socket_path,
-			strerror(-r));
+		fprintf(stderr, "routeguardctl: cannot reach routeguardd at %s: %s\n",
+			o->socket_path, strerror(-r));
 		return EXIT_RUNTIME;
 	}
 	if ((r = ctl_call(&c, "io.routeguard.Monitor", NULL, true)) < 0)
@@ -86,9 +75,10 @@ int verb_monitor(const CtlOptions *o, int argc, char **argv)
 		json_object_put(reply);
 	}
 	ctl_disconnect(&c);
-	return EXIT_READY;
+	return EXIT_OK;
 failed:
-	fprintf(stderr, "routeguardctl: monitor: %s\n", r == -ECONNRESET ? "routeguardd closed the connection" : strerror(-r));
+	fprintf(stderr, "routeguardctl: monitor: %s\n",
+		r == -ECONNRESET ? "routeguardd closed the connection" : strerror(-r));
 	ctl_disconnect(&c);
 	return EXIT_RUNTIME;
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The client side of the control protocol: connect, call, read NUL-framed replies. */
+/*
+ * The client side of the control protocol: connect, call, read NUL-framed replies, and what the
+ * verbs make of the daemon's errors.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -61,6 +64,8 @@ int ctl_call(CtlConnection *c, const char *method, json_object *parameters, bool
 	return 0;
 }
 
+#define STATUS_TIMEOUT_MS 10000
+
 /* Replies may be larger than requests (a status with many findings): allow 16 MiB. */
 #define REPLY_MAX (16 * 1024 * 1024)
 
@@ -112,7 +117,8 @@ int ctl_read_reply(CtlConnection *c, int timeout_ms, json_object **ret)
 const char *ctl_reply_error(json_object *reply)
 {
 	json_object *e;
-	if (json_object_object_get_ex(reply, "error", &e) && json_object_is_type(e, json_type_string))
+	if (json_object_object_get_ex(reply, "error", &e) &&
+	    json_object_is_type(e, json_type_string))
 		return json_object_get_string(e);
 	return NULL;
 }
@@ -120,19 +126,21 @@ const char *ctl_reply_error(json_object *reply)
 json_object *ctl_reply_parameters(json_object *reply)
 {
 	json_object *p;
-	if (json_object_object_get_ex(reply, "parameters", &p) && json_object_is_type(p, json_type_object))
+	if (json_object_object_get_ex(reply, "parameters", &p) &&
+	    json_object_is_type(p, json_type_object))
 		return p;
 	return NULL;
 }
 
-int ctl_simple_call(const CtlOptions *o, const char *method, int timeout_ms, json_object **ret_reply)
+int ctl_simple_call(const CtlOptions *o, const char *method, int timeout_ms,
+		    json_object **ret_reply)
 {
 	CtlConnection c = {.fd = -1};
 	int r = ctl_connect(o->socket_path, &c);
 
 	if (r < 0) {
-		fprintf(stderr, "routeguardctl: cannot reach routeguardd at %s: %s\n", o->socket_path,
-			strerror(-r));
+		fprintf(stderr, "routeguardctl: cannot reach routeguardd at %s: %s\n",
+			o->socket_path, strerror(-r));
 		return r;
 	}
 	if ((r = ctl_call(&c, method, NULL, false)) < 0 ||
@@ -141,4 +149,43 @@ int ctl_simple_call(const CtlOptions *o, const char *method, int timeout_ms, jso
 			strerror(-r));
 	ctl_disconnect(&c);
 	return r;
+}
+
+int ctl_fetch_status(const CtlOptions *o, json_object **ret_reply, json_object **ret_status)
+{
+	int r = ctl_simple_call(o, "io.routeguard.GetStatus", STATUS_TIMEOUT_MS, ret_reply);
+	if (r < 0)
+		return r;
+	const char *error = ctl_reply_error(*ret_reply);
+	*ret_status = ctl_reply_parameters(*ret_reply);
+	if (error || !*ret_status) {
+		fprintf(stderr, "routeguardctl: routeguardd answered %s\n",
+			error ? error : "nothing usable");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int ctl_explain_error(json_object *reply)
+{
+	const char *error = ctl_reply_error(reply);
+	json_object *p = ctl_reply_parameters(reply), *message;
+
+	if (!error)
+		return EXIT_OK;
+	if (strcmp(error, "io.routeguard.InvalidConfig") == 0 && p &&
+	    json_object_object_get_ex(p, "message", &message)) {
+		/* FILE:LINE:COLUMN: first, as the contract says. */
+		fprintf(stderr, "%s\n", json_object_get_string(message));
+		fprintf(stderr, "routeguardctl: the configuration was not reloaded; routeguardd "
+				"keeps the previous one\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(error, "io.routeguard.PermissionDenied") == 0) {
+		fputs("routeguardctl: permission denied: this needs root (sudo routeguardctl …)\n",
+		      stderr);
+		return EXIT_RUNTIME;
+	}
+	fprintf(stderr, "routeguardctl: routeguardd answered %s\n", error);
+	return EXIT_RUNTIME;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Output for people: wrapped text, the findings table, the one-line verdict; and pretty JSON. */
 #include <string.h>
 
 #include "ctl.h"
@@ -36,14 +37,6 @@ void ctl_print_wrapped(FILE *f, const char *text, int indent, int first_column)
 	fputc('\n', f);
 }
 
-static const char *string_of(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : "";
-}
-
 void ctl_print_findings(const CtlOptions *o, json_object *status)
 {
 	json_object *findings;
@@ -60,22 +53,59 @@ void ctl_print_findings(const CtlOptions *o, json_object *status)
 			if (error != (pass == 0))
 				continue;
 			const char *action = string_of(f, "action");
-			printf("%s%-8s%s %s%s%s  %s", ctl_color(o, error ? "\033[1;31m" : "\033[1;33m"),
+			printf("%s%-8s%s %s%s%s  %s",
+			       ctl_color(o, error ? "\033[1;31m" : "\033[1;33m"),
 			       error ? "ERROR" : "WARNING", ctl_color(o, "\033[0m"),
-			       ctl_color(o, "\033[1m"), string_of(f, "check"), ctl_color(o, "\033[0m"),
-			       string_of(f, "subject"));
+			       ctl_color(o, "\033[1m"), string_of(f, "check"),
+			       ctl_color(o, "\033[0m"), string_of(f, "subject"));
 			if (strcmp(action, "none") != 0)
 				printf("  [%s]", action);
 			printf("\n         ");
 			ctl_print_wrapped(stdout, string_of(f, "message"), 9, 9);
-			printf("         %sfix:%s ", ctl_color(o, "\033[36m"), ctl_color(o, "\033[0m"));
+			printf("         %sfix:%s ", ctl_color(o, "\033[36m"),
+			       ctl_color(o, "\033[0m"));
 			ctl_print_wrapped(stdout, string_of(f, "remedy"), 14, 14);
 			printf("\n");
 		}
 }
 
+void ctl_verdict_line(json_object *status, char *buf, size_t max)
+{
+	json_object *findings = NULL;
+	size_t errors = 0, used;
+
+	if (bool_of(status, "ready")) {
+		snprintf(buf, max + 1, "ready");
+		return;
+	}
+	if (json_object_object_get_ex(status, "findings", &findings))
+		for (size_t i = 0; i < json_object_array_length(findings); i++)
+			if (strcmp(string_of(json_object_array_get_idx(findings, i), "severity"),
+				   "error") == 0)
+				errors++;
+	used = (size_t)snprintf(buf, max + 1, "not ready: %zu error%s", errors,
+				errors == 1 ? "" : "s");
+	/* As many "check subject" as fit, then ", ...": ASCII, so bytes are characters. */
+	bool first = true;
+	for (size_t i = 0; findings && i < json_object_array_length(findings); i++) {
+		json_object *f = json_object_array_get_idx(findings, i);
+		if (strcmp(string_of(f, "severity"), "error") != 0)
+			continue;
+		char item[300];
+		int n = snprintf(item, sizeof(item), "%s%s %s", first ? ": " : ", ",
+				 string_of(f, "check"), string_of(f, "subject"));
+		if (n < 0 || used + (size_t)n > max - 4) {
+			snprintf(buf + used, max + 1 - used, ", ...");
+			return;
+		}
+		memcpy(buf + used, item, (size_t)n + 1);
+		used += (size_t)n;
+		first = false;
+	}
+}
+
 void ctl_print_json(json_object *o)
 {
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
 }
