@@ -156,7 +156,7 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 	    !device_may_be_removed(d->config, d->netstate, link, native_ifindex) ||
 	    enforcer_link_pending(d->enforcer, link->ifindex))
 		return;
-	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name);
+	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, f->check);
 	if (r < 0) {
 		char message[256];
 		snprintf(message, sizeof(message), "Could not send the delete of %s: %s", link->name,
@@ -202,7 +202,7 @@ static void enforce(Daemon *d, const Verdict *v)
 	}
 }
 
-void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int error,
+void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check, int error,
 		       const char *kernel_message, void *userdata)
 {
 	Daemon *d = userdata;
@@ -217,7 +217,7 @@ void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int erro
 	if (error < 0) {
 		snprintf(message, sizeof(message), "Failed to remove %s: %s%s%s", name,
 			 strerror(-error), kernel_message ? ": " : "", kernel_message ? kernel_message : "");
-		announce_action(d, CHECK_FLANNEL_DEVICE, name, ACTION_FAILED, message);
+		announce_action(d, check, name, ACTION_FAILED, message);
 		return;
 	}
 	d->counters.devices_removed++;
@@ -225,7 +225,7 @@ void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int erro
 		log_warning("Out of memory recording the removal of %s", name);
 	(void)save_state(d);
 	snprintf(message, sizeof(message), "Removed %s", name);
-	announce_action(d, CHECK_FLANNEL_DEVICE, name, ACTION_REMOVED, message);
+	announce_action(d, check, name, ACTION_REMOVED, message);
 }
 
 /* ---- status ---- */
