@@ -20,8 +20,8 @@ fail() { echo "FAIL: $*" >&2; failed=1; }
 
 # The catalog: every id of the table has one entry, and that entry names its check and transition
 # ("Check flannel-device, opened."), so an id cannot sit under the wrong check.
-awk '/^-- [0-9a-f]+$/ && length($2) == 32 { id = $2; next } id && /^Check / { print id, $0; id = "" }' "$catalog" \
-	>"$tmp/catalog"
+awk '/^-- [0-9a-f]+$/ && length($2) == 32 { id = $2; next }
+     id && /^Check / { print id, $0; id = "" }' "$catalog" >"$tmp/catalog"
 while read -r name kind severity opened resolved action; do
 	for pair in "opened $opened" "resolved $resolved" "action $action"; do
 		set -- $pair
@@ -43,7 +43,7 @@ stale=$(comm -13 "$tmp/ids" "$tmp/catalog-ids" | tr '\n' ' ')
 
 # The README's "## Checks" table: "| `name` | severity … |" for every finding, and no other rows.
 awk '/^## / { in_checks = ($0 == "## Checks") } in_checks && /^\| `/' "$readme" |
-	awk -F'|' '{ name = $2; severity = $3; gsub(/[` ]/, "", name); sub(/^ +/, "", severity); sub(/ +$/, "", severity)
+	awk -F'|' '{ name = $2; severity = $3; gsub(/[` ]/, "", name); gsub(/^ +| +$/, "", severity)
 		print name, severity }' >"$tmp/readme"
 while read -r name kind severity _; do
 	[[ $kind == finding ]] || continue
