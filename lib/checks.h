@@ -65,7 +65,8 @@ typedef struct Verdict {
 
 	char native_device[IFNAMSIZ]; /* "" when none was found */
 	uint32_t native_ifindex;
-	const char *native_device_how; /* "configured", "route to the first peer", "default route" */
+	/* "configured", "route to the first peer", "default route" */
+	const char *native_device_how;
 	size_t n_peers_onlink; /* of config->n_peers */
 	K3sRole k3s_role;
 } Verdict;
