@@ -18,23 +18,23 @@ static int priority_of(Transition t, Severity severity, Action action)
 	}
 }
 
-void alert_transition(const char *check, const char *subject, Transition t, Severity severity,
-		      Action action, bool is_device, const char *message)
+void alert_transition(CheckId check, const char *subject, Transition t, Severity severity,
+		      Action action, const char *message)
 {
-	const char *id = message_id(check, t);
+	const char *name = check_to_string(check), *id = message_id(check, t);
 	int priority = priority_of(t, severity, action);
 
 	if (!log_to_journal()) {
-		fprintf(stderr, "routeguardd: alert: %s %s %s%s%s: %s\n", transition_to_string(t), check,
+		fprintf(stderr, "routeguardd: alert: %s %s %s%s%s: %s\n", transition_to_string(t), name,
 			subject, t == TRANSITION_ACTION ? " " : "",
 			t == TRANSITION_ACTION ? action_to_string(action) : "", message);
 		return;
 	}
 	/* INTERFACE= makes `journalctl INTERFACE=flannel.1` and networkctl-style tools find it. */
 	sd_journal_send("MESSAGE=%s", message, "MESSAGE_ID=%s", id ? id : "", "PRIORITY=%d", priority,
-			"SYSLOG_IDENTIFIER=routeguardd", "ROUTEGUARD_CHECK=%s", check,
+			"SYSLOG_IDENTIFIER=routeguardd", "ROUTEGUARD_CHECK=%s", name,
 			"ROUTEGUARD_SUBJECT=%s", subject, "ROUTEGUARD_TRANSITION=%s",
 			transition_to_string(t), "ROUTEGUARD_ACTION=%s", action_to_string(action),
 			"ROUTEGUARD_SEVERITY=%s", severity_to_string(severity),
-			is_device ? "INTERFACE=%s" : NULL, subject, NULL);
+			check_subject_is_device(check) ? "INTERFACE=%s" : NULL, subject, NULL);
 }

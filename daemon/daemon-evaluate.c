@@ -21,7 +21,7 @@
 
 #define STATE_FILE "state.json"
 
-static void record_action(Daemon *d, const char *check, const char *subject, Action result,
+static void record_action(Daemon *d, CheckId check, const char *subject, Action result,
 			  uint64_t now)
 {
 	if (d->n_actions == STATUS_ACTIONS_MAX) {
@@ -36,13 +36,13 @@ static void record_action(Daemon *d, const char *check, const char *subject, Act
 	a->result = result;
 }
 
-static json_object *event_object(Daemon *d, const char *type, const char *check, const char *subject,
+static json_object *event_object(Daemon *d, const char *type, CheckId check, const char *subject,
 				 uint64_t now)
 {
 	json_object *o = json_object_new_object();
 	char ts[32];
 	json_object_object_add(o, "type", json_object_new_string(type));
-	json_object_object_add(o, "check", json_object_new_string(check));
+	json_object_object_add(o, "check", json_object_new_string(check_to_string(check)));
 	json_object_object_add(o, "subject", json_object_new_string(subject));
 	json_object_object_add(o, "time", json_object_new_string(timestamp_format(now, ts)));
 	json_object_object_add(o, "ready",
@@ -95,7 +95,7 @@ int daemon_load_state(Daemon *d)
 
 /* ---- transitions ---- */
 
-static void on_transition(const char *check, const char *subject, Transition t, const Finding *f,
+static void on_transition(CheckId check, const char *subject, Transition t, const Finding *f,
 			  void *userdata)
 {
 	Daemon *d = userdata;
@@ -103,11 +103,11 @@ static void on_transition(const char *check, const char *subject, Transition t, 
 	char message[1024];
 
 	if (t == TRANSITION_OPENED)
-		snprintf(message, sizeof(message), "%s: %s Fix: %s", check, f->message, f->remedy);
+		snprintf(message, sizeof(message), "%s: %s Fix: %s", check_to_string(check), f->message,
+			 f->remedy);
 	else
-		snprintf(message, sizeof(message), "%s %s resolved", check, subject);
-	alert_transition(check, subject, t, f ? f->severity : SEVERITY_WARNING, ACTION_NONE,
-			 check_subject_is_device(check), message);
+		snprintf(message, sizeof(message), "%s %s resolved", check_to_string(check), subject);
+	alert_transition(check, subject, t, f ? f->severity : SEVERITY_WARNING, ACTION_NONE, message);
 	json_object *e = event_object(d, transition_to_string(t), check, subject, now);
 	if (f) {
 		json_object_object_add(e, "severity", json_object_new_string(severity_to_string(f->severity)));
@@ -117,12 +117,12 @@ static void on_transition(const char *check, const char *subject, Transition t, 
 	control_broadcast(d->control, e);
 }
 
-static void announce_action(Daemon *d, const char *check, const char *subject, Action result,
-			    bool is_device, const char *message)
+static void announce_action(Daemon *d, CheckId check, const char *subject, Action result,
+			    const char *message)
 {
 	uint64_t now = realtime_usec();
 	record_action(d, check, subject, result, now);
-	alert_transition(check, subject, TRANSITION_ACTION, SEVERITY_ERROR, result, is_device, message);
+	alert_transition(check, subject, TRANSITION_ACTION, SEVERITY_ERROR, result, message);
 	json_object *e = event_object(d, "action", check, subject, now);
 	json_object_object_add(e, "result", json_object_new_string(action_to_string(result)));
 	json_object_object_add(e, "message", json_object_new_string(message));
@@ -136,11 +136,11 @@ static void announce_action(Daemon *d, const char *check, const char *subject, A
 
 /* A removal or move that failed is tried again after a minute, not at every event: a busy node
  * would otherwise alert the same failure many times a second. */
-static bool failed_recently(const Daemon *d, const char *check, const char *subject, uint64_t now)
+static bool failed_recently(const Daemon *d, CheckId check, const char *subject, uint64_t now)
 {
 	for (size_t i = d->n_actions; i-- > 0;) {
 		const ActionRecord *a = &d->actions[i];
-		if (strcmp(a->check, check) != 0 || strcmp(a->subject, subject) != 0)
+		if (a->check != check || strcmp(a->subject, subject) != 0)
 			continue;
 		return a->result == ACTION_FAILED && a->time_usec + FAILED_ACTION_RETRY_USEC > now;
 	}
@@ -156,15 +156,15 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 	    !device_may_be_removed(d->config, d->netstate, link, native_ifindex) ||
 	    enforcer_link_pending(d->enforcer, link->ifindex))
 		return;
-	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name);
+	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, f->check);
 	if (r < 0) {
 		char message[256];
 		snprintf(message, sizeof(message), "Could not send the delete of %s: %s", link->name,
 			 strerror(-r));
-		announce_action(d, f->check, f->subject, ACTION_FAILED, check_subject_is_device(f->check), message);
+		announce_action(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}
-	log_info("Removing %s (%s): %s", link->name, link->kind, f->check);
+	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
 }
 
 static void quarantine(Daemon *d, const Finding *f)
@@ -176,13 +176,13 @@ static void quarantine(Daemon *d, const Finding *f)
 	if (r < 0) {
 		snprintf(message, sizeof(message), "Could not move %s to %s: %s", f->subject,
 			 d->config->cni.quarantine_dir, strerror(-r));
-		announce_action(d, f->check, f->subject, ACTION_FAILED, false, message);
+		announce_action(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}
 	d->counters.files_quarantined++;
 	d->hostfacts_stale = true;
 	snprintf(message, sizeof(message), "Moved %s to %s", f->subject, dest);
-	announce_action(d, f->check, f->subject, ACTION_QUARANTINED, false, message);
+	announce_action(d, f->check, f->subject, ACTION_QUARANTINED, message);
 	daemon_schedule_evaluation(d);
 }
 
@@ -202,7 +202,7 @@ static void enforce(Daemon *d, const Verdict *v)
 	}
 }
 
-void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int error,
+void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check, int error,
 		       const char *kernel_message, void *userdata)
 {
 	Daemon *d = userdata;
@@ -217,7 +217,7 @@ void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int erro
 	if (error < 0) {
 		snprintf(message, sizeof(message), "Failed to remove %s: %s%s%s", name,
 			 strerror(-error), kernel_message ? ": " : "", kernel_message ? kernel_message : "");
-		announce_action(d, "flannel-device", name, ACTION_FAILED, true, message);
+		announce_action(d, check, name, ACTION_FAILED, message);
 		return;
 	}
 	d->counters.devices_removed++;
@@ -225,7 +225,7 @@ void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int erro
 		log_warning("Out of memory recording the removal of %s", name);
 	(void)save_state(d);
 	snprintf(message, sizeof(message), "Removed %s", name);
-	announce_action(d, "flannel-device", name, ACTION_REMOVED, true, message);
+	announce_action(d, check, name, ACTION_REMOVED, message);
 }
 
 /* ---- status ---- */
@@ -240,7 +240,7 @@ static void overlay_actions(Daemon *d)
 			continue;
 		for (size_t j = d->n_actions; j-- > 0;) {
 			const ActionRecord *a = &d->actions[j];
-			if (a->time_usec >= d->since[i] && strcmp(a->check, f->check) == 0 &&
+			if (a->time_usec >= d->since[i] && a->check == f->check &&
 			    strcmp(a->subject, f->subject) == 0) {
 				f->action = a->result;
 				break;
@@ -302,7 +302,7 @@ static void notify_status(Daemon *d)
 				break;
 			}
 			n += snprintf(status + n, sizeof(status) - (size_t)n, "%s%s %s",
-				      shown ? ", " : "", f->check, f->subject);
+				      shown ? ", " : "", check_to_string(f->check), f->subject);
 			shown++;
 		}
 		if (n > 0 && (size_t)n < sizeof(status))
@@ -401,7 +401,7 @@ void daemon_evaluate(Daemon *d)
 	changed = !old || old->n_findings != v->n_findings || open_before != d->tracker->n_open ||
 		  old->ready != v->ready;
 	for (size_t i = 0; !changed && i < v->n_findings; i++)
-		changed = strcmp(old->findings[i].check, v->findings[i].check) != 0 ||
+		changed = old->findings[i].check != v->findings[i].check ||
 			  strcmp(old->findings[i].subject, v->findings[i].subject) != 0;
 	verdict_free(old);
 	overlay_actions(d);

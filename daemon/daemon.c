@@ -146,8 +146,8 @@ int daemon_reload(Daemon *d, ConfigError *error)
 	r = config_load(d->options.config_path, &c, error);
 	if (r < 0) {
 		log_error("Reload failed, keeping the previous configuration: %s", error->text);
-		alert_transition("config-reload-failed", d->options.config_path, TRANSITION_OPENED,
-				 SEVERITY_ERROR, ACTION_NONE, false, error->text);
+		alert_transition(CHECK_CONFIG_RELOAD_FAILED, d->options.config_path, TRANSITION_OPENED,
+				 SEVERITY_ERROR, ACTION_NONE, error->text);
 		(void)sd_notify(false, "READY=1");
 		return r;
 	}

@@ -82,7 +82,7 @@ int daemon_reload(Daemon *d, ConfigError *error);
 
 /* daemon-evaluate.c */
 void daemon_evaluate(Daemon *d);
-void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int error,
+void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check, int error,
 		       const char *kernel_message, void *userdata);
 int daemon_load_state(Daemon *d);
 int daemon_window_timer_new(Daemon *d);

@@ -14,16 +14,21 @@
 
 typedef struct Enforcer Enforcer;
 
-/* error: 0 removed, -ENODEV gone before us (also success), other negative errno: failed. */
-typedef void (*EnforcerDone)(Enforcer *e, uint32_t ifindex, const char *name, int error,
-			     const char *kernel_message, void *userdata);
+/*
+ * A delete completed. check is the one its enforcer_remove_link() named, for the action's alert;
+ * error: 0 removed, -ENODEV gone before us (also success), other negative errno: failed.
+ */
+typedef void (*EnforcerDone)(Enforcer *e, uint32_t ifindex, const char *name, CheckId check,
+			     int error, const char *kernel_message, void *userdata);
 
 _must_check_ int enforcer_new(sd_event *event, EnforcerDone done, void *userdata, Enforcer **ret);
 Enforcer *enforcer_free(Enforcer *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Enforcer *, enforcer_free);
 
-/* Sends RTM_DELLINK for ifindex. -EALREADY when a delete of it is still in flight. */
-_must_check_ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name);
+/* Sends RTM_DELLINK for ifindex, which the finding of check asked for. -EALREADY when a delete of
+ * it is still in flight. */
+_must_check_ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name,
+				      CheckId check);
 bool enforcer_link_pending(const Enforcer *e, uint32_t ifindex);
 
 /*

@@ -36,26 +36,10 @@ static int grow(void **array, size_t *allocated, size_t needed, size_t size)
 	return 0;
 }
 
-const char *severity_to_string(Severity s)
-{
-	return s == SEVERITY_ERROR ? "error" : "warning";
-}
-
-bool check_subject_is_device(const char *check)
-{
-	static const char *const device_checks[] = {"flannel-device", "tunnel-device",
-						    "cilium-tunnel-mode", "mtu-mismatch",
-						    "device-recreated"};
-	for (size_t i = 0; i < ELEMENTSOF(device_checks); i++)
-		if (strcmp(check, device_checks[i]) == 0)
-			return true;
-	return false;
-}
-
 const char *action_to_string(Action a)
 {
-	static const char *const names[] = {"none", "removed", "quarantined", "pending", "backoff",
-					    "failed"};
+	static const char *const names[] = {"none",    "removed", "quarantined",
+					    "pending", "backoff", "failed"};
 	return (size_t)a < ELEMENTSOF(names) ? names[a] : "none";
 }
 
@@ -85,9 +69,9 @@ static char *format(const char *fmt, ...)
 	return s;
 }
 
-/* Takes ownership of message and remedy (allocated with format()). */
-static Finding *add(Evaluation *e, const char *check, Severity severity, const char *subject,
-		    char *message, char *remedy)
+/* Takes ownership of message and remedy (allocated with format()). The finding has its check's
+ * default severity; a check whose severity depends on the configuration sets it after. */
+static Finding *add(Evaluation *e, CheckId check, const char *subject, char *message, char *remedy)
 {
 	Verdict *v = e->v;
 	char *subject_copy = strdup(subject);
@@ -104,11 +88,11 @@ static Finding *add(Evaluation *e, const char *check, Severity severity, const c
 	}
 	Finding *f = &v->findings[v->n_findings++];
 	*f = (Finding){
-		.check = check,
-		.severity = severity,
-		.subject = subject_copy,
-		.message = message,
-		.remedy = remedy,
+	    .check = check,
+	    .severity = check_info(check)->severity,
+	    .subject = subject_copy,
+	    .message = message,
+	    .remedy = remedy,
 	};
 	return f;
 }
@@ -137,7 +121,8 @@ static void find_native_device(Evaluation *e)
 		v->native_device_how = "configured";
 	} else {
 		for (size_t i = 0; !link && i < c->n_peers; i++) {
-			const Route *r = netstate_lookup(e->ns, c->peers[i].family, &c->peers[i].addr);
+			const Route *r =
+			    netstate_lookup(e->ns, c->peers[i].family, &c->peers[i].addr);
 			if (r && r->n_nexthops > 0)
 				link = netstate_link(e->ns, r->nexthops[0].ifindex);
 			if (link && link_is_tunnel(link))
@@ -159,59 +144,92 @@ static void find_native_device(Evaluation *e)
 	}
 	v->native_device_how = NULL;
 	if (strcmp(c->native_device, "auto") != 0)
-		add(e, "native-device-missing", SEVERITY_ERROR, c->native_device,
+		add(e, CHECK_NATIVE_DEVICE_MISSING, c->native_device,
 		    format("native-device %s does not exist on this node", c->native_device),
-		    format("Set native-device in routeguard.yaml to the NIC of the node network (ip -br link shows them), or to auto; then Cilium's devices= Helm value to the same"));
+		    format("Set native-device in routeguard.yaml to the NIC of the node network "
+			   "(ip -br link shows them), or to auto; "
+			   "then Cilium's devices= Helm value to the same"));
 	else
-		add(e, "native-device-missing", SEVERITY_ERROR, "auto",
+		add(e, CHECK_NATIVE_DEVICE_MISSING, "auto",
 		    format("no native device found: no route to a peer and no IPv4 default route"),
-		    format("Give the node a default route or list the other nodes' IPs in peers:, or set native-device: to the NIC carrying node traffic"));
+		    format("Give the node a default route or list the other nodes' IPs in peers:, "
+			   "or set native-device: to the NIC carrying node traffic"));
 }
 
 /* ---- devices ---- */
 
-static void check_flannel_device(Evaluation *e, const Link *l, const DeviceRule *rule)
+/* Removal stops; the remedy names the likely owner, which differs on an agent (DESIGN.md §5). */
+static void add_device_recreated(Evaluation *e, const Link *l, size_t recent)
 {
 	const Config *c = e->c;
-	size_t ports = strcmp(l->kind, "bridge") == 0 ? netstate_bridge_ports(e->ns, l->ifindex) : 0;
-	size_t recent = history_recent_removals(e->history, l->name,
-						c->enforce.recreate_window_usec);
+	bool agent = e->h->k3s && e->h->k3s->role == K3S_ROLE_AGENT;
+	char *message, *remedy;
+
+	message = format("%s came back after %zu removals within %llu s: "
+			 "something keeps creating it; "
+			 "routeguard stops removing it until the window passes",
+			 l->name, recent,
+			 (unsigned long long)(c->enforce.recreate_window_usec / 1000000));
+	if (agent)
+		remedy = format("Most likely the K3s servers still run Flannel: "
+				"set flannel-backend: none in /etc/rancher/k3s/config.yaml "
+				"on every server and restart k3s there (systemctl restart k3s), "
+				"then k3s-agent here");
+	else
+		remedy = format("Most likely K3s still runs Flannel: "
+				"set flannel-backend: none in /etc/rancher/k3s/config.yaml "
+				"and run systemctl restart k3s (K3s only reads it at start)");
+	add(e, CHECK_DEVICE_RECREATED, l->name, message, remedy);
+}
+
+static void check_flannel_device(Evaluation *e, const Link *l)
+{
+	const Config *c = e->c;
+	size_t ports =
+	    strcmp(l->kind, "bridge") == 0 ? netstate_bridge_ports(e->ns, l->ifindex) : 0;
+	size_t recent =
+	    history_recent_removals(e->history, l->name, c->enforce.recreate_window_usec);
 	bool enforce = c->mode == MODE_ENFORCE;
-	char *message;
+	bool vxlan_8472 = l->tunnel.present && l->tunnel.dstport == 8472;
+	char *message, *remedy;
 
 	if (ports > 0)
-		message = format("%s (%s) is Flannel's and conflicts with Cilium; it still has %zu port(s), pods on Flannel's network",
+		message = format("%s (%s) is Flannel's and conflicts with Cilium; "
+				 "it still has %zu port(s), pods on Flannel's network",
 				 l->name, l->kind, ports);
 	else
-		message = format("%s (%s%s) is Flannel's and conflicts with Cilium%s", l->name,
-				 l->kind[0] ? l->kind : "device",
-				 l->tunnel.present && l->tunnel.dstport == 8472 ? ", UDP 8472 like cilium_vxlan" : "",
-				 e->h->flannel_subnet_env ? "; Flannel's state file is still there too" : "");
-	Finding *f = add(e, "flannel-device", SEVERITY_ERROR, l->name, message,
-			 enforce ? format("routeguard removes it in enforce mode; by hand: ip link delete %s", l->name)
-				 : format("Set mode: enforce in routeguard.yaml to remove it, or run: ip link delete %s (after K3s runs with flannel-backend: none)",
-					  l->name));
+		message = format(
+		    "%s (%s%s) is Flannel's and conflicts with Cilium%s", l->name,
+		    l->kind[0] ? l->kind : "device",
+		    vxlan_8472 ? ", UDP 8472 like cilium_vxlan" : "",
+		    e->h->flannel_subnet_env ? "; Flannel's state file is still there too" : "");
+	if (enforce)
+		remedy = format("routeguard removes it in enforce mode; by hand: ip link delete %s",
+				l->name);
+	else
+		remedy =
+		    format("Set mode: enforce in routeguard.yaml to remove it, "
+			   "or run: ip link delete %s (after K3s runs with flannel-backend: none)",
+			   l->name);
+	Finding *f = add(e, CHECK_FLANNEL_DEVICE, l->name, message, remedy);
 	if (!f)
 		return;
 	f->ifindex = l->ifindex;
-	(void)rule;
 	if (!enforce)
 		return;
 	if (recent >= c->enforce.recreate_count) {
 		f->action = ACTION_BACKOFF;
-		bool agent = e->h->k3s && e->h->k3s->role == K3S_ROLE_AGENT;
-		add(e, "device-recreated", SEVERITY_ERROR, l->name,
-		    format("%s came back after %zu removals within %llu s: something keeps creating it; routeguard stops removing it until the window passes",
-			   l->name, recent, (unsigned long long)(c->enforce.recreate_window_usec / 1000000)),
-		    agent ? format("Most likely the K3s servers still run Flannel: set flannel-backend: none in /etc/rancher/k3s/config.yaml on every server and restart k3s there (systemctl restart k3s), then k3s-agent here")
-			  : format("Most likely K3s still runs Flannel: set flannel-backend: none in /etc/rancher/k3s/config.yaml and run systemctl restart k3s (K3s only reads it at start)"));
+		add_device_recreated(e, l, recent);
 		return;
 	}
 	if (ports > 0 && c->enforce.bridge_with_ports == BRIDGE_WITH_PORTS_PENDING) {
 		f->action = ACTION_PENDING;
 		free(f->remedy);
-		f->remedy = format("Drain the node (kubectl drain --ignore-daemonsets NODE) so its pods move to Cilium; routeguard removes %s once it has no ports. enforce.bridge-with-ports: remove removes it at once",
-				   l->name);
+		f->remedy = format(
+		    "Drain the node (kubectl drain --ignore-daemonsets NODE) "
+		    "so its pods move to Cilium; routeguard removes %s once it has no ports. "
+		    "enforce.bridge-with-ports: remove removes it at once",
+		    l->name);
 		if (!f->remedy)
 			e->error = -ENOMEM;
 		return;
@@ -222,6 +240,35 @@ static void check_flannel_device(Evaluation *e, const Link *l, const DeviceRule 
 static bool is_cilium_name(const char *name)
 {
 	return strncmp(name, "cilium_", 7) == 0;
+}
+
+static void add_cilium_tunnel_mode(Evaluation *e, const Link *l)
+{
+	char cidr[PREFIX_STRLEN];
+
+	prefix_text(&e->c->native_routing_cidr, cidr);
+	add(e, CHECK_CILIUM_TUNNEL_MODE, l->name,
+	    format("Cilium runs in tunnel mode (%s) although native routing is intended. "
+		   "The Helm value tunnel=disabled was removed in Cilium 1.15 and is silently "
+		   "ignored, so Cilium stays in its default VXLAN tunnel; "
+		   "with autoDirectNodeRoutes=true its agent then exits with "
+		   "\"auto-direct-node-routes cannot be used with tunneling\"",
+		   l->name),
+	    format("helm upgrade cilium cilium/cilium -n kube-system --reuse-values "
+		   "--set routingMode=native --set ipv4NativeRoutingCIDR=%s (and drop tunnel=…); "
+		   "Cilium deletes %s itself once it runs in native mode",
+		   cidr, l->name));
+}
+
+static void add_tunnel_device(Evaluation *e, const Link *l)
+{
+	add(e, CHECK_TUNNEL_DEVICE, l->name,
+	    format("%s is a %s tunnel (VNI %u, UDP %u) that is neither Cilium's "
+		   "nor named by devices.remove; native routing expects no overlay",
+		   l->name, l->kind, l->tunnel.vni, l->tunnel.dstport),
+	    format("If it is yours, add it to devices.keep in routeguard.yaml; "
+		   "if it is an overlay's leftover, delete it: ip link delete %s",
+		   l->name));
 }
 
 static void check_devices(Evaluation *e)
@@ -235,24 +282,16 @@ static void check_devices(Evaluation *e)
 		bool protected = device_protection(e->c, e->ns, l, e->v->native_ifindex) != NULL;
 
 		if (rule && !protected) {
-			check_flannel_device(e, l, rule);
+			check_flannel_device(e, l);
 			continue;
 		}
 		if (strcmp(l->name, "cilium_vxlan") == 0 || strcmp(l->name, "cilium_geneve") == 0) {
-			add(e, "cilium-tunnel-mode", SEVERITY_ERROR, l->name,
-			    format("Cilium runs in tunnel mode (%s) although native routing is intended. The Helm value tunnel=disabled was removed in Cilium 1.15 and is silently ignored, so Cilium stays in its default VXLAN tunnel; with autoDirectNodeRoutes=true its agent then exits with \"auto-direct-node-routes cannot be used with tunneling\"",
-				   l->name),
-			    format("helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set routingMode=native --set ipv4NativeRoutingCIDR=%s (and drop tunnel=…); Cilium deletes %s itself once it runs in native mode",
-				   prefix_text(&e->c->native_routing_cidr, (char[PREFIX_STRLEN]){0}), l->name));
+			add_cilium_tunnel_mode(e, l);
 			continue;
 		}
 		if ((strcmp(l->kind, "vxlan") == 0 || strcmp(l->kind, "geneve") == 0) &&
 		    !is_cilium_name(l->name) && !device_in_keep(e->c, l->name))
-			add(e, "tunnel-device", SEVERITY_ERROR, l->name,
-			    format("%s is a %s tunnel (VNI %u, UDP %u) that is neither Cilium's nor named by devices.remove; native routing expects no overlay",
-				   l->name, l->kind, l->tunnel.vni, l->tunnel.dstport),
-			    format("If it is yours, add it to devices.keep in routeguard.yaml; if it is an overlay's leftover, delete it: ip link delete %s",
-				   l->name));
+			add_tunnel_device(e, l);
 	}
 }
 
@@ -284,16 +323,21 @@ static void visit_route(const Route *r, void *userdata)
 		if (!l)
 			continue;
 		if (link_is_tunnel(l)) {
-			/* Formatted first: the order in which arguments are evaluated is unspecified. */
+			/* Formatted first: the order in which arguments are evaluated is
+			 * unspecified. */
 			route_dst(r, dst);
-			add(e, "route-via-tunnel", SEVERITY_ERROR, dst,
-			    format("the pod route %s goes through the tunnel device %s (%s), not natively over the node network",
+			add(e, CHECK_ROUTE_VIA_TUNNEL, dst,
+			    format("the pod route %s goes through the tunnel device %s (%s), "
+				   "not natively over the node network",
 				   dst, l->name, l->kind),
-			    format("Remove the tunnel's owner (for flannel.1: K3s with flannel-backend: none, then ip link delete %s); the kernel drops the route with its device",
+			    format("Remove the tunnel's owner (for flannel.1: K3s with "
+				   "flannel-backend: none, then ip link delete %s); "
+				   "the kernel drops the route with its device",
 				   l->name));
 			return;
 		}
-		if (r->nexthops[i].gw_family && !is_cilium_name(l->name) && r->table == RT_TABLE_MAIN) {
+		if (r->nexthops[i].gw_family && !is_cilium_name(l->name) &&
+		    r->table == RT_TABLE_MAIN) {
 			if (grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
 				 sizeof(*w->pod_routes_via_gateway)) < 0) {
 				e->error = -ENOMEM;
@@ -341,17 +385,33 @@ static char *l3_remedy(const Evaluation *e)
 	char cidr[PREFIX_STRLEN];
 	prefix_text(&e->c->native_routing_cidr, cidr);
 	if (e->c->expect.direct_node_routes)
-		return format("The node network is routed (layer 3), as Hetzner Cloud networks are: every peer is behind the gateway. Install Cilium with autoDirectNodeRoutes=false and let the network route %s (Hetzner: hcloud-cloud-controller-manager with its route controller; elsewhere BGP), and set expect.direct-node-routes: false here. autoDirectNodeRoutes=true needs all nodes on one layer-2 segment (Hetzner Robot vSwitch)",
-			      cidr);
-	return format("Without autoDirectNodeRoutes the network must route %s to each node (Hetzner: hcloud-cloud-controller-manager's route controller, or BGP)",
+		return format(
+		    "The node network is routed (layer 3), as Hetzner Cloud networks are: "
+		    "every peer is behind the gateway. "
+		    "Install Cilium with autoDirectNodeRoutes=false and let the network "
+		    "route %s (Hetzner: hcloud-cloud-controller-manager with its route "
+		    "controller; elsewhere BGP), and set expect.direct-node-routes: false here. "
+		    "autoDirectNodeRoutes=true needs all nodes on one layer-2 segment "
+		    "(Hetzner Robot vSwitch)",
+		    cidr);
+	return format("Without autoDirectNodeRoutes the network must route %s to each node "
+		      "(Hetzner: hcloud-cloud-controller-manager's route controller, or BGP)",
 		      cidr);
+}
+
+/* Takes ownership of message. A layer-3 node network blocks readiness only when Cilium is to
+ * install direct node routes (expect.direct-node-routes). */
+static void add_not_onlink(Evaluation *e, const char *subject, char *message)
+{
+	Finding *f = add(e, CHECK_NEXTHOP_NOT_ONLINK, subject, message, l3_remedy(e));
+	if (f && !e->c->expect.direct_node_routes)
+		f->severity = SEVERITY_WARNING;
 }
 
 static void check_routes(Evaluation *e)
 {
 	RouteWalk w = {e, NULL, 0, 0};
 	const Config *c = e->c;
-	Severity sev = c->expect.direct_node_routes ? SEVERITY_ERROR : SEVERITY_WARNING;
 	char buf[PREFIX_STRLEN], gw[INET6_ADDRSTRLEN];
 
 	netstate_foreach_route(e->ns, visit_route, &w);
@@ -366,13 +426,17 @@ static void check_routes(Evaluation *e)
 			continue;
 		}
 		inaddr_format(p->family, &p->addr, gw);
-		add(e, "nexthop-not-onlink", sev, gw,
-		    format("peer %s is not directly connected on %s: it is reached through a gateway, so Cilium's autoDirectNodeRoutes cannot install routes to its pods (\"route to destination contains gateway, must be directly reachable\")",
-			   gw, e->v->native_device),
-		    l3_remedy(e));
+		add_not_onlink(
+		    e, gw,
+		    format("peer %s is not directly connected on %s: "
+			   "it is reached through a gateway, so Cilium's autoDirectNodeRoutes "
+			   "cannot install routes to its pods (\"route to destination contains "
+			   "gateway, must be directly reachable\")",
+			   gw, e->v->native_device));
 	}
-	/* Pod routes through a gateway that is not on-link: the same trap, seen in the table. A node
-	 * may hold 100k pod routes through a handful of gateways: look each gateway up once. */
+	/* Pod routes through a gateway that is not on-link: the same trap, seen in the table. A
+	 * node may hold 100k pod routes through a handful of gateways: look each gateway up once.
+	 */
 	GatewayVerdict seen_gateways[64];
 	size_t n_seen = 0;
 	for (size_t i = 0; i < w.n && !e->error; i++) {
@@ -382,10 +446,10 @@ static void check_routes(Evaluation *e)
 			continue;
 		inaddr_format(nh->gw_family, &nh->gw, gw);
 		route_dst(r, buf);
-		add(e, "nexthop-not-onlink", sev, buf,
-		    format("the pod route %s goes via %s, which is not directly connected on %s",
-			   buf, gw, e->v->native_device),
-		    l3_remedy(e));
+		add_not_onlink(e, buf,
+			       format("the pod route %s goes via %s, "
+				      "which is not directly connected on %s",
+				      buf, gw, e->v->native_device));
 	}
 	free(w.pod_routes_via_gateway);
 }
@@ -396,84 +460,136 @@ static void check_mtu(Evaluation *e)
 
 	if (!l || e->c->expect.mtu == 0 || l->mtu == e->c->expect.mtu)
 		return;
-	add(e, "mtu-mismatch", SEVERITY_WARNING, l->name,
+	add(e, CHECK_MTU_MISMATCH, l->name,
 	    format("%s has MTU %u, expected %u (expect.mtu)", l->name, l->mtu, e->c->expect.mtu),
-	    format("Set Cilium's MTU Helm value to the NIC's (Hetzner Cloud private networks 1450, vSwitch 1400), or correct expect.mtu; pods with a larger MTU lose large packets"));
+	    format("Set Cilium's MTU Helm value to the NIC's "
+		   "(Hetzner Cloud private networks 1450, vSwitch 1400), or correct expect.mtu; "
+		   "pods with a larger MTU lose large packets"));
 }
 
 /* ---- host ---- */
 
+static void check_k3s_flannel(Evaluation *e, const K3sConfig *k)
+{
+	const char *backend = k3sconfig_flannel_backend(k);
+	char *message;
+
+	if (strcmp(backend, "none") == 0)
+		return;
+	if (k->flannel_backend.value)
+		message = format("K3s runs Flannel: flannel-backend is %s (%s); "
+				 "it recreates flannel.1 and cni0 and keeps its routes",
+				 backend, k->flannel_backend.source);
+	else
+		message = format("K3s runs Flannel: flannel-backend is not set, "
+				 "and K3s defaults to vxlan");
+	add(e, CHECK_K3S_FLANNEL_ENABLED, "flannel-backend", message,
+	    format("Set flannel-backend: none in /etc/rancher/k3s/config.yaml "
+		   "(a --flannel-backend flag in the k3s unit overrides it: change both), "
+		   "then systemctl restart k3s"));
+}
+
+static const char *k3s_value(const K3sValue *v)
+{
+	return v->value ? v->value : "not set";
+}
+
+static void check_k3s_policy_and_proxy(Evaluation *e, const K3sConfig *k)
+{
+	if (!k3s_value_is_true(&k->disable_network_policy))
+		add(e, CHECK_K3S_NETWORK_POLICY_ENABLED, "disable-network-policy",
+		    format("K3s runs its own network policy controller "
+			   "(disable-network-policy is %s); Cilium enforces policy itself",
+			   k3s_value(&k->disable_network_policy)),
+		    format("Set disable-network-policy: true in /etc/rancher/k3s/config.yaml, "
+			   "then systemctl restart k3s"));
+	if (e->c->expect.kube_proxy_replacement && !k3s_value_is_true(&k->disable_kube_proxy))
+		add(e, CHECK_K3S_KUBE_PROXY_ENABLED, "disable-kube-proxy",
+		    format("K3s runs kube-proxy (disable-kube-proxy is %s) "
+			   "while Cilium is to replace it (expect.kube-proxy-replacement)",
+			   k3s_value(&k->disable_kube_proxy)),
+		    format("Set disable-kube-proxy: true in /etc/rancher/k3s/config.yaml "
+			   "and restart k3s; install Cilium with kubeProxyReplacement=true "
+			   "(strict is deprecated since 1.14), k8sServiceHost and k8sServicePort "
+			   "set"));
+}
+
+static void check_cluster_cidr(Evaluation *e, const K3sConfig *k)
+{
+	char cidr[PREFIX_STRLEN], k3s_cidr[PREFIX_STRLEN];
+	Prefix cluster;
+
+	prefix_text(&e->c->native_routing_cidr, cidr);
+	if (k3sconfig_cluster_cidr4(k, &cluster) < 0) {
+		add(e, CHECK_CLUSTER_CIDR_MISMATCH, "cluster-cidr",
+		    format("K3s cluster-cidr '%s' has no IPv4 CIDR", k->cluster_cidr.value),
+		    format("Set cluster-cidr: to the pod CIDR, e.g. %s", cidr));
+		return;
+	}
+	if (prefix_covers(&e->c->native_routing_cidr, &cluster))
+		return;
+	prefix_text(&cluster, k3s_cidr);
+	add(e, CHECK_CLUSTER_CIDR_MISMATCH, "cluster-cidr",
+	    format("K3s gives pods addresses from %s (%s), outside native-routing-cidr %s: "
+		   "their traffic would be masqueraded or dropped",
+		   k3s_cidr, k->cluster_cidr.source ? k->cluster_cidr.source : "the K3s default",
+		   cidr),
+	    format("Make them agree: native-routing-cidr in routeguard.yaml and "
+		   "ipv4NativeRoutingCIDR in Cilium's values, "
+		   "or cluster-cidr in K3s (which cannot change on a running cluster)"));
+}
+
 static void check_k3s(Evaluation *e)
 {
 	const K3sConfig *k = e->h->k3s;
-	char cidr[PREFIX_STRLEN];
 
 	if (!k)
 		return;
 	e->v->k3s_role = k->role;
 	for (size_t i = 0; i < k->n_problems && !e->error; i++)
-		add(e, "k3s-config-invalid", SEVERITY_ERROR, k->problems[i].path,
+		add(e, CHECK_K3S_CONFIG_INVALID, k->problems[i].path,
 		    format("K3s configuration cannot be read: %s", k->problems[i].message),
-		    format("Fix the file (K3s will refuse it as well), then run routeguardctl preflight again"));
-	/* Flannel, network policy and kube-proxy are server flags: agents take them from the servers. */
+		    format("Fix the file (K3s will refuse it as well), "
+			   "then run routeguardctl preflight again"));
+	/* Flannel, network policy and kube-proxy are server flags: agents take them from the
+	 * servers. */
 	if (k->role != K3S_ROLE_SERVER)
 		return;
-	const char *backend = k3sconfig_flannel_backend(k);
-	if (strcmp(backend, "none") != 0)
-		add(e, "k3s-flannel-enabled", SEVERITY_ERROR, "flannel-backend",
-		    k->flannel_backend.value
-			    ? format("K3s runs Flannel: flannel-backend is %s (%s); it recreates flannel.1 and cni0 and keeps its routes",
-				     backend, k->flannel_backend.source)
-			    : format("K3s runs Flannel: flannel-backend is not set, and K3s defaults to vxlan"),
-		    format("Set flannel-backend: none in /etc/rancher/k3s/config.yaml (a --flannel-backend flag in the k3s unit overrides it: change both), then systemctl restart k3s"));
-	if (!k3s_value_is_true(&k->disable_network_policy))
-		add(e, "k3s-network-policy-enabled", SEVERITY_WARNING, "disable-network-policy",
-		    format("K3s runs its own network policy controller (disable-network-policy is %s); Cilium enforces policy itself",
-			   k->disable_network_policy.value ? k->disable_network_policy.value : "not set"),
-		    format("Set disable-network-policy: true in /etc/rancher/k3s/config.yaml, then systemctl restart k3s"));
-	if (e->c->expect.kube_proxy_replacement && !k3s_value_is_true(&k->disable_kube_proxy))
-		add(e, "k3s-kube-proxy-enabled", SEVERITY_ERROR, "disable-kube-proxy",
-		    format("K3s runs kube-proxy (disable-kube-proxy is %s) while Cilium is to replace it (expect.kube-proxy-replacement)",
-			   k->disable_kube_proxy.value ? k->disable_kube_proxy.value : "not set"),
-		    format("Set disable-kube-proxy: true in /etc/rancher/k3s/config.yaml and restart k3s; install Cilium with kubeProxyReplacement=true (strict is deprecated since 1.14), k8sServiceHost and k8sServicePort set"));
-	Prefix cluster;
-	if (k3sconfig_cluster_cidr4(k, &cluster) < 0)
-		add(e, "cluster-cidr-mismatch", SEVERITY_ERROR, "cluster-cidr",
-		    format("K3s cluster-cidr '%s' has no IPv4 CIDR", k->cluster_cidr.value),
-		    format("Set cluster-cidr: to the pod CIDR, e.g. %s", prefix_text(&e->c->native_routing_cidr, cidr)));
-	else if (!prefix_covers(&e->c->native_routing_cidr, &cluster)) {
-		char k3s_cidr[PREFIX_STRLEN];
-		prefix_text(&cluster, k3s_cidr);
-		add(e, "cluster-cidr-mismatch", SEVERITY_ERROR, "cluster-cidr",
-		    format("K3s gives pods addresses from %s (%s), outside native-routing-cidr %s: their traffic would be masqueraded or dropped",
-			   k3s_cidr, k->cluster_cidr.source ? k->cluster_cidr.source : "the K3s default",
-			   prefix_text(&e->c->native_routing_cidr, cidr)),
-		    format("Make them agree: native-routing-cidr in routeguard.yaml and ipv4NativeRoutingCIDR in Cilium's values, or cluster-cidr in K3s (which cannot change on a running cluster)"));
-	}
+	check_k3s_flannel(e, k);
+	check_k3s_policy_and_proxy(e, k);
+	check_cluster_cidr(e, k);
 }
 
 static void check_cni_files(Evaluation *e)
 {
 	const HostFacts *h = e->h;
+	const char *quarantine_dir = e->c->cni.quarantine_dir;
 	bool enforce = e->c->mode == MODE_ENFORCE;
 
 	for (size_t i = 0; i < h->n_cni_files && !e->error; i++) {
 		const CniFile *f = &h->cni_files[i];
+		char *message, *remedy;
+
 		if (f->is_cilium)
 			continue;
-		char *message;
 		if (f->error)
-			message = format("%s is not a valid CNI configuration (%s) in a directory containerd reads",
+			message = format("%s is not a valid CNI configuration (%s) "
+					 "in a directory containerd reads",
 					 f->path, f->error);
 		else
-			message = format("%s is a non-Cilium CNI configuration (%s%s) that containerd may pick before Cilium's",
+			message = format("%s is a non-Cilium CNI configuration (%s%s) "
+					 "that containerd may pick before Cilium's",
 					 f->path, f->n_plugin_types ? f->plugin_types[0] : "?",
 					 f->n_plugin_types > 1 ? ", …" : "");
-		Finding *fi = add(e, "cni-conflist-conflict", SEVERITY_ERROR, f->path, message,
-				  enforce ? format("routeguard moves it to %s in enforce mode (never deletes it)",
-						   e->c->cni.quarantine_dir)
-					  : format("Move it out of the directory: mv %s %s/ (mode: enforce does this)",
-						   f->path, e->c->cni.quarantine_dir));
+		if (enforce)
+			remedy =
+			    format("routeguard moves it to %s in enforce mode (never deletes it)",
+				   quarantine_dir);
+		else
+			remedy = format("Move it out of the directory: mv %s %s/ "
+					"(mode: enforce does this)",
+					f->path, quarantine_dir);
+		Finding *fi = add(e, CHECK_CNI_CONFLIST_CONFLICT, f->path, message, remedy);
 		if (fi && enforce)
 			fi->remediation = REMEDIATION_QUARANTINE_FILE;
 	}
@@ -482,18 +598,28 @@ static void check_cni_files(Evaluation *e)
 static void check_sysctl_and_networkd(Evaluation *e)
 {
 	const HostFacts *h = e->h;
+	const char *what;
 
 	if (h->ip_forward == 0)
-		add(e, "ip-forward-disabled", SEVERITY_ERROR, "net.ipv4.ip_forward",
-		    format("IPv4 forwarding is off in this network namespace: the node drops routed pod traffic"),
-		    format("sysctl -w net.ipv4.ip_forward=1, and make it stick: echo net.ipv4.ip_forward=1 > /etc/sysctl.d/90-routeguard.conf"));
-	if (h->networkd_running && (h->manage_foreign_routes || h->manage_foreign_rules))
-		add(e, "networkd-foreign-routes", SEVERITY_WARNING, h->networkd_source,
-		    format("systemd-networkd manages foreign %s (its default): it deletes routes Cilium installs",
-			   h->manage_foreign_routes && h->manage_foreign_rules ? "routes and routing policy rules"
-			   : h->manage_foreign_routes			     ? "routes"
-									     : "routing policy rules"),
-		    format("Put ManageForeignRoutes=no and ManageForeignRoutingPolicyRules=no under [Network] in /etc/systemd/networkd.conf.d/routeguard.conf, then systemctl restart systemd-networkd"));
+		add(e, CHECK_IP_FORWARD_DISABLED, "net.ipv4.ip_forward",
+		    format("IPv4 forwarding is off in this network namespace: "
+			   "the node drops routed pod traffic"),
+		    format("sysctl -w net.ipv4.ip_forward=1, and make it stick: "
+			   "echo net.ipv4.ip_forward=1 > /etc/sysctl.d/90-routeguard.conf"));
+	if (!h->networkd_running || !(h->manage_foreign_routes || h->manage_foreign_rules))
+		return;
+	if (h->manage_foreign_routes && h->manage_foreign_rules)
+		what = "routes and routing policy rules";
+	else
+		what = h->manage_foreign_routes ? "routes" : "routing policy rules";
+	add(e, CHECK_NETWORKD_FOREIGN_ROUTES, h->networkd_source,
+	    format("systemd-networkd manages foreign %s (its default): "
+		   "it deletes routes Cilium installs",
+		   what),
+	    format(
+		"Put ManageForeignRoutes=no and ManageForeignRoutingPolicyRules=no under [Network] "
+		"in /etc/systemd/networkd.conf.d/routeguard.conf, "
+		"then systemctl restart systemd-networkd"));
 }
 
 /* ---- the verdict ---- */
@@ -501,7 +627,8 @@ static void check_sysctl_and_networkd(Evaluation *e)
 static int compare_findings(const void *a, const void *b)
 {
 	const Finding *x = a, *y = b;
-	int d = strcmp(x->check, y->check);
+	/* By name, not by CheckId: the status object lists findings alphabetically. */
+	int d = strcmp(check_to_string(x->check), check_to_string(y->check));
 	return d ? d : strcmp(x->subject, y->subject);
 }
 

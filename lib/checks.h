@@ -11,14 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checktable.h"
 #include "config.h"
 #include "hostfacts.h"
 #include "netstate.h"
-
-typedef enum Severity {
-	SEVERITY_WARNING, /* does not block readiness */
-	SEVERITY_ERROR,
-} Severity;
 
 typedef enum Action {
 	ACTION_NONE,
@@ -37,8 +33,8 @@ typedef enum Remediation {
 } Remediation;
 
 typedef struct Finding {
-	const char *check; /* a stable id from DESIGN.md §5 */
-	Severity severity;
+	CheckId check;
+	Severity severity; /* the check's default, or what the configuration makes it */
 	char *subject;
 	char *message;
 	char *remedy;
@@ -69,7 +65,8 @@ typedef struct Verdict {
 
 	char native_device[IFNAMSIZ]; /* "" when none was found */
 	uint32_t native_ifindex;
-	const char *native_device_how; /* "configured", "route to peer", "default route" */
+	/* "configured", "route to the first peer", "default route" */
+	const char *native_device_how;
 	size_t n_peers_onlink; /* of config->n_peers */
 	K3sRole k3s_role;
 } Verdict;
@@ -83,8 +80,4 @@ _must_check_ int evaluate(const Config *c, const NetState *ns, const HostFacts *
 /* Removals of name within the recreate window ending at history->now_usec. */
 size_t history_recent_removals(const History *history, const char *name, uint64_t window_usec);
 
-/* Whether a check's subject is a network device (for journald's INTERFACE= field). */
-bool check_subject_is_device(const char *check);
-
-const char *severity_to_string(Severity s);
 const char *action_to_string(Action a);

@@ -1,53 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include <stddef.h>
-#include <string.h>
 
-#include "macro.h"
 #include "messageid.h"
 
-static const struct {
-	const char *check;
-	const char *ids[_TRANSITION_MAX]; /* opened, resolved, action */
-} MESSAGE_IDS[] = {
-	{"flannel-device", {"5bee5cbc102147afb6ac48144aaf5ee9", "266e241a235a4d25a1aba5edcc909b5d", "3a776331ba3d4bdfa93f2a298eb917b1"}},
-	{"tunnel-device", {"552b95bc418b4257a5a60c64e5e0b474", "9458abd28c614601b10e04d8350704e7", "92711e8942a4479dbb2ee761b420b30e"}},
-	{"cilium-tunnel-mode", {"d5c92ade59f14eed8d8e523c31066e47", "9748dd4f4df743d58d01f40efdf229c6", "17b07d526b6e48549fa2f48a9eaf155e"}},
-	{"route-via-tunnel", {"393bcfeebe7e43119491f9e476d3aca7", "bdae6df79d6f413e9472b6f9c8724901", "f16dd229778647fb9c3f744c64a3d484"}},
-	{"nexthop-not-onlink", {"d6c73f9a78d44b0f9ac1514992e42684", "3242361813a74bed8fdc8b71d105a988", "4e8298b88069487bb420fe426c20b903"}},
-	{"native-device-missing", {"3c2d20603fef40aea946137d9a7d2ed6", "db3fd67918eb4778b1bd7ee7f8fdae8c", "f8c0331876e5425bab68c6a1301a5b96"}},
-	{"k3s-flannel-enabled", {"96d520191b274b7f9bc3bcc42abd5816", "47399499d8d14f9fb7a50f59c9d81640", "81bf2c71ef59435ba7594d8f7ca0234c"}},
-	{"k3s-network-policy-enabled", {"76da0f63d5154e78a64deb97cfda712e", "40504ea839974ad794b21c313863edfe", "5cafbcdf0c274d099df195f04932bbf1"}},
-	{"k3s-kube-proxy-enabled", {"7323b587e5e849e2a1eaf37571732d8e", "5898799c5b0e424585dcb9cd65e78226", "7fdc1574109f4e54a83071886716de24"}},
-	{"cluster-cidr-mismatch", {"558fb8d2869a4e4086996b4035a53696", "1a3dbc16a00844a8a98388d0ed8a0714", "fc75b26e2206429280864a0e97055530"}},
-	{"cni-conflist-conflict", {"86113ec0cc6447adb6212e64415e4f65", "a116e0d0cabb44ddaa901f38a1f37625", "e4fe8920b0254977aae3fb6b71dd2930"}},
-	{"ip-forward-disabled", {"7445a3bc8ce9445a80e36dd6c01b8d43", "38edf5876800403db497278a7ca60792", "5c753df311cc4fc3810990527bbb5eb1"}},
-	{"mtu-mismatch", {"3cdf5acded274d4c8e9f615c66abd6d3", "ebe2a212f17540099bb3b63780c4e450", "a434b719368941ffac0d3e9165aef010"}},
-	{"device-recreated", {"fe799cb767c34c3691bebcebcf7ab3c2", "8f97289193104977bba563b70eb9314b", "e6035428fbd44a479757f89906a42284"}},
-	{"networkd-foreign-routes", {"04d978b8ff724d2db0856ff10d020a61", "4fde0e68bd6c4ea0a12b62ee0e17d456", "6c9ca29562ab41a1b653aa718decd1e5"}},
-	{"k3s-config-invalid", {"cbe83e996b564fbf8d46498f1235d47a", "1582a7e557c44af0b61e8e141b427e0c", "69027ab5758845bd9f64c5a6808d04c7"}},
-	{"config-reload-failed", {"8c0bc70ff6dc4d828b14026883621ba9", "bfa8027a5c1048738d98dc2a6d5ceedc", "2b51783ac1354c5987b8a0cc8c7a4044"}},
-};
-
-const char *message_id(const char *check, Transition t)
+const char *message_id(CheckId check, Transition t)
 {
-	if ((unsigned)t >= _TRANSITION_MAX)
-		return NULL;
-	for (size_t i = 0; i < ELEMENTSOF(MESSAGE_IDS); i++)
-		if (strcmp(MESSAGE_IDS[i].check, check) == 0)
-			return MESSAGE_IDS[i].ids[t];
-	return NULL;
+	const CheckInfo *info = check_info(check);
+	return info && (unsigned)t < _TRANSITION_MAX ? info->message_ids[t] : NULL;
 }
 
 const char *transition_to_string(Transition t)
 {
-	static const char *const names[] = {"opened", "resolved", "action"};
+	static const char *const names[_TRANSITION_MAX] = {"opened", "resolved", "action"};
 	return (unsigned)t < _TRANSITION_MAX ? names[t] : "?";
-}
-
-const char *const *message_id_checks(void)
-{
-	static const char *checks[ELEMENTSOF(MESSAGE_IDS) + 1];
-	for (size_t i = 0; i < ELEMENTSOF(MESSAGE_IDS); i++)
-		checks[i] = MESSAGE_IDS[i].check;
-	return checks;
 }

@@ -4,12 +4,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "messageid.h"
 #include "metrics.h"
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Every finding check with both severities, zeros included: a series that comes and goes would
+ * make "absent" and "0" mean the same to an alert rule. Alerts are not findings: none of theirs. */
+static void write_findings(FILE *f, const Verdict *v)
+{
+	size_t counts[_CHECK_MAX][2] = {};
+
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const Finding *finding = &v->findings[i];
+		if (check_info(finding->check))
+			counts[finding->check][finding->severity == SEVERITY_ERROR]++;
+	}
+	for (CheckId id = 0; id < _CHECK_MAX; id++) {
+		if (check_info(id)->kind != CHECK_KIND_FINDING)
+			continue;
+		/* error, then warning: the order since the first release */
+		for (int s = SEVERITY_ERROR; s >= SEVERITY_WARNING; s--)
+			fprintf(f, "routeguard_findings{check=\"%s\",severity=\"%s\"} %zu\n",
+				check_to_string(id), severity_to_string((Severity)s),
+				counts[id][s == SEVERITY_ERROR]);
+	}
 }
 
 int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **ret)
@@ -26,19 +47,7 @@ int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **
 	fprintf(f, "routeguard_ready %d\n", v->ready ? 1 : 0);
 
 	header(f, "routeguard_findings", "gauge", "Open findings by check and severity.");
-	for (const char *const *check = message_id_checks(); *check; check++) {
-		if (strcmp(*check, "config-reload-failed") == 0)
-			continue; /* an alert, not a finding */
-		for (int s = SEVERITY_ERROR; s >= SEVERITY_WARNING; s--) {
-			size_t n = 0;
-			for (size_t i = 0; i < v->n_findings; i++)
-				if (strcmp(v->findings[i].check, *check) == 0 &&
-				    v->findings[i].severity == (Severity)s)
-					n++;
-			fprintf(f, "routeguard_findings{check=\"%s\",severity=\"%s\"} %zu\n", *check,
-				severity_to_string((Severity)s), n);
-		}
-	}
+	write_findings(f, v);
 	header(f, "routeguard_devices_removed_total", "counter", "Devices routeguard removed.");
 	fprintf(f, "routeguard_devices_removed_total %llu\n",
 		(unsigned long long)in->counters.devices_removed);
@@ -48,11 +57,13 @@ int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **
 		(unsigned long long)in->counters.files_quarantined);
 	header(f, "routeguard_netlink_overruns_total", "counter",
 	       "rtnetlink receive-buffer overruns (ENOBUFS); each leads to a resync.");
-	fprintf(f, "routeguard_netlink_overruns_total %llu\n", (unsigned long long)in->counters.overruns);
+	fprintf(f, "routeguard_netlink_overruns_total %llu\n",
+		(unsigned long long)in->counters.overruns);
 	header(f, "routeguard_resyncs_total", "counter", "Full or partial rtnetlink resyncs.");
 	fprintf(f, "routeguard_resyncs_total %llu\n", (unsigned long long)in->counters.resyncs);
 	header(f, "routeguard_evaluations_total", "counter", "Evaluations of the node.");
-	fprintf(f, "routeguard_evaluations_total %llu\n", (unsigned long long)in->counters.evaluations);
+	fprintf(f, "routeguard_evaluations_total %llu\n",
+		(unsigned long long)in->counters.evaluations);
 	header(f, "routeguard_last_evaluation_timestamp_seconds", "gauge",
 	       "When the node was last evaluated, in seconds since the epoch.");
 	fprintf(f, "routeguard_last_evaluation_timestamp_seconds %llu.%03llu\n",

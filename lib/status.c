@@ -20,7 +20,7 @@ static json_object *finding_to_json(const Finding *f, uint64_t since)
 	char ts[32];
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "check", json_object_new_string(f->check));
+	json_object_object_add(o, "check", json_object_new_string(check_to_string(f->check)));
 	json_object_object_add(o, "severity", json_object_new_string(severity_to_string(f->severity)));
 	json_object_object_add(o, "subject", json_object_new_string(f->subject));
 	json_object_object_add(o, "message", json_object_new_string(f->message));
@@ -68,7 +68,7 @@ int status_to_json(const StatusInput *in, json_object **ret)
 		const ActionRecord *a = &in->actions[i];
 		json_object *ao = json_object_new_object();
 		json_object_object_add(ao, "time", json_object_new_string(timestamp_format(a->time_usec, ts)));
-		json_object_object_add(ao, "check", json_object_new_string(a->check));
+		json_object_object_add(ao, "check", json_object_new_string(check_to_string(a->check)));
 		json_object_object_add(ao, "subject", json_object_new_string(a->subject));
 		json_object_object_add(ao, "result", json_object_new_string(action_to_string(a->result)));
 		json_object_array_add(actions, ao);

@@ -13,7 +13,7 @@
 
 typedef struct ActionRecord {
 	uint64_t time_usec; /* CLOCK_REALTIME */
-	const char *check; /* a static check id */
+	CheckId check;
 	char subject[256];
 	Action result;
 } ActionRecord;

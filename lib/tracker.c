@@ -19,10 +19,8 @@ int tracker_new(Tracker **ret)
 
 static void clear(Tracker *t)
 {
-	for (size_t i = 0; i < t->n_open; i++) {
-		free(t->open[i].check);
+	for (size_t i = 0; i < t->n_open; i++)
 		free(t->open[i].subject);
-	}
 	free(t->open);
 	for (size_t i = 0; i < t->n_removals; i++)
 		free(t->removals[i].times_usec);
@@ -39,10 +37,10 @@ Tracker *tracker_free(Tracker *t)
 	return NULL;
 }
 
-static OpenFinding *find_open(const Tracker *t, const char *check, const char *subject)
+static OpenFinding *find_open(const Tracker *t, CheckId check, const char *subject)
 {
 	for (size_t i = 0; i < t->n_open; i++)
-		if (strcmp(t->open[i].check, check) == 0 && strcmp(t->open[i].subject, subject) == 0)
+		if (t->open[i].check == check && strcmp(t->open[i].subject, subject) == 0)
 			return &t->open[i];
 	return NULL;
 }
@@ -50,8 +48,7 @@ static OpenFinding *find_open(const Tracker *t, const char *check, const char *s
 static bool in_verdict(const Verdict *v, const OpenFinding *o)
 {
 	for (size_t i = 0; i < v->n_findings; i++)
-		if (strcmp(v->findings[i].check, o->check) == 0 &&
-		    strcmp(v->findings[i].subject, o->subject) == 0)
+		if (v->findings[i].check == o->check && strcmp(v->findings[i].subject, o->subject) == 0)
 			return true;
 	return false;
 }
@@ -66,14 +63,12 @@ int tracker_update(Tracker *t, const Verdict *v, uint64_t now_usec, TransitionHa
 	for (size_t i = 0; i < v->n_findings; i++) {
 		const Finding *f = &v->findings[i];
 		const OpenFinding *old = find_open(t, f->check, f->subject);
-		next[i].check = strdup(f->check);
+		next[i].check = f->check;
 		next[i].subject = strdup(f->subject);
 		next[i].since_usec = old ? old->since_usec : now_usec;
-		if (!next[i].check || !next[i].subject) {
-			for (size_t j = 0; j <= i; j++) {
-				free(next[j].check);
+		if (!next[i].subject) {
+			for (size_t j = 0; j < i; j++)
 				free(next[j].subject);
-			}
 			free(next);
 			return -ENOMEM;
 		}
@@ -86,10 +81,8 @@ int tracker_update(Tracker *t, const Verdict *v, uint64_t now_usec, TransitionHa
 		if (!in_verdict(v, &t->open[i]) && handler)
 			handler(t->open[i].check, t->open[i].subject, TRANSITION_RESOLVED, NULL, userdata);
 
-	for (size_t i = 0; i < t->n_open; i++) {
-		free(t->open[i].check);
+	for (size_t i = 0; i < t->n_open; i++)
 		free(t->open[i].subject);
-	}
 	free(t->open);
 	t->open = next;
 	t->n_open = v->n_findings;
@@ -154,7 +147,8 @@ int tracker_to_json(const Tracker *t, json_object **ret)
 	}
 	for (size_t i = 0; i < t->n_open; i++) {
 		json_object *f = json_object_new_object();
-		json_object_object_add(f, "check", json_object_new_string(t->open[i].check));
+		json_object_object_add(f, "check",
+				       json_object_new_string(check_to_string(t->open[i].check)));
 		json_object_object_add(f, "subject", json_object_new_string(t->open[i].subject));
 		json_object_object_add(f, "since-usec", json_object_new_int64((int64_t)t->open[i].since_usec));
 		json_object_array_add(open, f);
@@ -204,11 +198,13 @@ int tracker_from_json(Tracker *t, json_object *o)
 		if (!check || !subject || !json_object_object_get_ex(f, "since-usec", &v) ||
 		    !json_object_is_type(v, json_type_int))
 			return -EINVAL;
+		CheckId id = check_from_string(check);
+		if (id < 0)
+			continue;
 		OpenFinding *of = &loaded->open[loaded->n_open];
-		if (!(of->check = strdup(check)) || !(of->subject = strdup(subject))) {
-			free(of->check);
+		if (!(of->subject = strdup(subject)))
 			return -ENOMEM;
-		}
+		of->check = id;
 		of->since_usec = (uint64_t)json_object_get_int64(v);
 		loaded->n_open++;
 	}

@@ -11,10 +11,9 @@
 #include <stdint.h>
 
 #include "checks.h"
-#include "messageid.h"
 
 typedef struct OpenFinding {
-	char *check;
+	CheckId check; /* saved by its name */
 	char *subject;
 	uint64_t since_usec; /* CLOCK_REALTIME */
 } OpenFinding;
@@ -26,7 +25,7 @@ typedef struct Tracker {
 	size_t n_removals;
 } Tracker;
 
-typedef void (*TransitionHandler)(const char *check, const char *subject, Transition t,
+typedef void (*TransitionHandler)(CheckId check, const char *subject, Transition t,
 				  const Finding *finding, void *userdata);
 
 Tracker *tracker_free(Tracker *t);
@@ -48,5 +47,9 @@ _must_check_ int tracker_record_removal(Tracker *t, const char *name, uint64_t n
 History tracker_history(const Tracker *t, uint64_t now_usec);
 
 _must_check_ int tracker_to_json(const Tracker *t, json_object **ret);
-/* Replaces t's content with the saved state; -EINVAL for a document that is not one. */
+/*
+ * Replaces t's content with the saved state; -EINVAL for a document that is not one. An open
+ * finding of a check this build does not know (saved by another version) is dropped: it can never
+ * be raised here, so it has nothing to resolve.
+ */
 _must_check_ int tracker_from_json(Tracker *t, json_object *o);

@@ -30,11 +30,12 @@ wait_ready
 wait_until 5 "flannel.1 removed" link_absent flannel.1
 wait_until 10 "the entries in the journal" bash -c "journalctl -D /run/log/journal -o json ROUTEGUARD_CHECK=flannel-device | grep -q '\"ROUTEGUARD_TRANSITION\":\"resolved\"'"
 journalctl -D /run/log/journal -o json ROUTEGUARD_CHECK=flannel-device >"$TMP/entries.json"
-python3 - "$TMP/entries.json" "$ROOT_DIR/lib/messageid.c" <<'PY' || fail "journal entries are not as expected"
-import json, re, sys
+python3 - "$TMP/entries.json" <<'PY' || fail "journal entries are not as expected"
+import json, sys
 entries = [json.loads(line) for line in open(sys.argv[1])]
-ids = dict(zip(("opened", "resolved", "action"),
-               re.search(r'\{"flannel-device", \{"(\w+)", "(\w+)", "(\w+)"\}\}', open(sys.argv[2]).read()).groups()))
+# flannel-device's released MESSAGE_IDs (lib/checktable.c, systemd/routeguard.catalog)
+ids = {"opened": "5bee5cbc102147afb6ac48144aaf5ee9", "resolved": "266e241a235a4d25a1aba5edcc909b5d",
+       "action": "3a776331ba3d4bdfa93f2a298eb917b1"}
 seen = {}
 for e in entries:
     t = e["ROUTEGUARD_TRANSITION"]

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* The status object of DESIGN.md §6, field by field, as GetStatus and `status --json` give it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netbuild.h"
+#include "status.h"
+
+#define T0 1764298800000000ULL /* 2025-11-28T03:00:00Z */
+
+static Config *load(const char *yaml)
+{
+	Config *c = NULL;
+	ConfigError e = {};
+	if (config_load_string("/etc/routeguard/routeguard.yaml", yaml, strlen(yaml), &c, &e) < 0)
+		fail_msg("%s", e.text);
+	return c;
+}
+
+static NetState *node(void)
+{
+	NetState *ns = nb_new("10.42.0.0/16", NULL);
+	nb_link(ns, 1, "lo", "", IFF_UP | IFF_LOOPBACK);
+	nb_link(ns, 2, "eth0", "", IFF_UP);
+	nb_vxlan(ns, 3, "flannel.1", 1, 8472, false);
+	nb_route(ns, "10.42.1.0/24", "", 3);
+	return ns;
+}
+
+static char *render(const StatusInput *in)
+{
+	json_object *o = NULL;
+	assert_int_equal(status_to_json(in, &o), 0);
+	char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
+}
+
+static void test_every_field(void **state)
+{
+	Config *c = load("native-routing-cidr: 10.42.0.0/16\nmode: enforce\n");
+	NetState *ns = node();
+	Finding findings[] = {
+	    {.check = CHECK_FLANNEL_DEVICE,
+	     .severity = SEVERITY_ERROR,
+	     .subject = "flannel.1",
+	     .message = "flannel.1 (vxlan) is Flannel's",
+	     .remedy = "ip link delete flannel.1",
+	     .action = ACTION_REMOVED},
+	    {.check = CHECK_MTU_MISMATCH,
+	     .severity = SEVERITY_WARNING,
+	     .subject = "eth0",
+	     .message = "eth0 has MTU 1500",
+	     .remedy = "Set Cilium's MTU"},
+	};
+	Verdict v = {.findings = findings,
+		     .n_findings = 2,
+		     .n_errors = 1,
+		     .n_warnings = 1,
+		     .native_device = "eth0"};
+	uint64_t since[] = {T0, T0 + 61 * 1000000ULL};
+	ActionRecord actions[] = {
+	    {.time_usec = T0 + 1000,
+	     .check = CHECK_FLANNEL_DEVICE,
+	     .subject = "flannel.1",
+	     .result = ACTION_REMOVED},
+	    {.time_usec = T0 + 3600 * 1000000ULL,
+	     .check = CHECK_CNI_CONFLIST_CONFLICT,
+	     .subject = "/etc/cni/net.d/10-flannel.conflist",
+	     .result = ACTION_QUARANTINED},
+	};
+	StatusInput in = {
+	    .version = "0.1.0",
+	    .config = c,
+	    .verdict = &v,
+	    .netstate = ns,
+	    .since_usec = since,
+	    .now_usec = T0 + 7200 * 1000000ULL,
+	    .actions = actions,
+	    .n_actions = 2,
+	    .counters = {.netlink_events = 12,
+			 .resyncs = 1,
+			 .overruns = 0,
+			 .evaluations = 5,
+			 .devices_removed = 1,
+			 .files_quarantined = 1},
+	};
+	char *text = render(&in);
+
+	assert_string_equal(
+	    text,
+	    "{\"ready\":false,\"mode\":\"enforce\",\"version\":\"0.1.0\","
+	    "\"config\":{\"path\":\"/etc/routeguard/routeguard.yaml\","
+	    "\"native-routing-cidr\":\"10.42.0.0/16\",\"native-device\":\"eth0\"},"
+	    "\"findings\":["
+	    "{\"check\":\"flannel-device\",\"severity\":\"error\",\"subject\":\"flannel.1\","
+	    "\"message\":\"flannel.1 (vxlan) is Flannel's\",\"remedy\":\"ip link delete "
+	    "flannel.1\","
+	    "\"action\":\"removed\",\"since\":\"2025-11-28T03:00:00Z\"},"
+	    "{\"check\":\"mtu-mismatch\",\"severity\":\"warning\",\"subject\":\"eth0\","
+	    "\"message\":\"eth0 has MTU 1500\",\"remedy\":\"Set Cilium's MTU\","
+	    "\"action\":\"none\",\"since\":\"2025-11-28T03:01:01Z\"}],"
+	    "\"actions\":["
+	    "{\"time\":\"2025-11-28T03:00:00Z\",\"check\":\"flannel-device\","
+	    "\"subject\":\"flannel.1\",\"result\":\"removed\"},"
+	    "{\"time\":\"2025-11-28T04:00:00Z\",\"check\":\"cni-conflist-conflict\","
+	    "\"subject\":\"/etc/cni/net.d/10-flannel.conflist\",\"result\":\"quarantined\"}],"
+	    "\"counters\":{\"netlink-events\":12,\"resyncs\":1,\"overruns\":0,\"evaluations\":5,"
+	    "\"devices-removed\":1,\"files-quarantined\":1},"
+	    "\"netstate\":{\"links\":3,\"routes-kept\":1,\"routes-seen\":1}}");
+	free(text);
+	netstate_free(ns);
+	config_free(c);
+}
+
+/* Before the first evaluation: not ready, no native device yet (null, not ""), no findings; a
+ * caller without per-finding times gets now for all. */
+static void test_before_evaluation_and_defaults(void **state)
+{
+	Config *c = load("native-routing-cidr: 10.42.0.0/16\n");
+	NetState *ns = nb_new("10.42.0.0/16", NULL);
+	Finding f = {.check = CHECK_IP_FORWARD_DISABLED,
+		     .severity = SEVERITY_ERROR,
+		     .subject = "net.ipv4.ip_forward",
+		     .message = "off",
+		     .remedy = "on"};
+	Verdict empty = {.ready = false}, one = {.findings = &f, .n_findings = 1};
+	StatusInput in = {
+	    .version = "0.1.0", .config = c, .verdict = &empty, .netstate = ns, .now_usec = T0};
+	char *text = render(&in);
+
+	assert_non_null(strstr(text, "{\"ready\":false,\"mode\":\"observe\","));
+	assert_non_null(strstr(text, ",\"native-device\":null},\"findings\":[],\"actions\":[],"));
+	assert_non_null(
+	    strstr(text, "\"netstate\":{\"links\":0,\"routes-kept\":0,\"routes-seen\":0}"));
+	free(text);
+
+	in.verdict = &one;
+	text = render(&in);
+	assert_non_null(strstr(text, "\"check\":\"ip-forward-disabled\""));
+	assert_non_null(strstr(text, "\"since\":\"2025-11-28T03:00:00Z\""));
+	free(text);
+	netstate_free(ns);
+	config_free(c);
+}
+
+static void test_timestamp_format(void **state)
+{
+	char buf[32];
+	assert_string_equal(timestamp_format(0, buf), "1970-01-01T00:00:00Z");
+	assert_string_equal(timestamp_format(T0 + 999999, buf), "2025-11-28T03:00:00Z");
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_field),
+	    cmocka_unit_test(test_before_evaluation_and_defaults),
+	    cmocka_unit_test(test_timestamp_format),
+	};
+	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
