@@ -219,11 +219,6 @@ static void check_flannel_device(Evaluation *e, const Link *l, const DeviceRule 
 	f->remediation = REMEDIATION_REMOVE_DEVICE;
 }
 
-static bool is_cilium_name(const char *name)
-{
-	return strncmp(name, "cilium_", 7) == 0;
-}
-
 static void check_devices(Evaluation *e)
 {
 	size_t n;
@@ -247,7 +242,7 @@ static void check_devices(Evaluation *e)
 			continue;
 		}
 		if ((strcmp(l->kind, "vxlan") == 0 || strcmp(l->kind, "geneve") == 0) &&
-		    !is_cilium_name(l->name) && !device_in_keep(e->c, l->name))
+		    !device_name_is_cilium(l->name) && !device_in_keep(e->c, l->name))
 			add(e, "tunnel-device", SEVERITY_ERROR, l->name,
 			    format("%s is a %s tunnel (VNI %u, UDP %u) that is neither Cilium's nor named by devices.remove; native routing expects no overlay",
 				   l->name, l->kind, l->tunnel.vni, l->tunnel.dstport),
@@ -293,7 +288,8 @@ static void visit_route(const Route *r, void *userdata)
 				   l->name));
 			return;
 		}
-		if (r->nexthops[i].gw_family && !is_cilium_name(l->name) && r->table == RT_TABLE_MAIN) {
+		if (r->nexthops[i].gw_family && !device_name_is_cilium(l->name) &&
+		    r->table == RT_TABLE_MAIN) {
 			if (grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
 				 sizeof(*w->pod_routes_via_gateway)) < 0) {
 				e->error = -ENOMEM;

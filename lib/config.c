@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "fileutil.h"
+#include "protect.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -824,18 +825,6 @@ Config *config_free(Config *c)
 	return NULL;
 }
 
-bool device_name_is_protected(const char *name)
-{
-	return strcmp(name, "lo") == 0 || strncmp(name, "cilium_", 7) == 0 ||
-	       strncmp(name, "lxc", 3) == 0;
-}
-
-/* The part of a glob before its first special character. */
-static size_t literal_prefix_length(const char *glob)
-{
-	return strcspn(glob, "*?[\\");
-}
-
 static int check_rules_against_protected(const Config *c, const LoadState *state,
 					 const char *default_origin, ConfigError *error)
 {
@@ -843,18 +832,10 @@ static int check_rules_against_protected(const Config *c, const LoadState *state
 		const char *name = c->devices.remove[i].name;
 		const char *origin =
 			i < state->n_rule_origins ? state->rule_origins[i].text : default_origin;
-		size_t literal = literal_prefix_length(name);
-		bool is_glob = name[literal] != '\0';
-		char prefix[IFNAMSIZ] = "";
-		const char *why = NULL;
+		bool is_glob = device_name_is_glob(name);
+		const char *why = device_rule_protection(name);
 
-		memcpy(prefix, name, literal < sizeof(prefix) - 1 ? literal : sizeof(prefix) - 1);
-		if (!is_glob && device_name_is_protected(name))
-			why = "lo, cilium_* and lxc* are never removed";
-		else if (is_glob && (strncmp(prefix, "cilium_", 7) == 0 ||
-				     strncmp(prefix, "lxc", 3) == 0))
-			why = "it can only match Cilium's devices (cilium_*, lxc*), which are never removed";
-		else if (!is_glob && strcmp(c->native_device, name) == 0)
+		if (!why && !is_glob && strcmp(c->native_device, name) == 0)
 			why = "it is the native-device, which is never removed";
 		for (size_t k = 0; !why && !is_glob && k < c->devices.keep.n; k++)
 			if (fnmatch(c->devices.keep.items[k], name, 0) == 0)
