@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "fileutil.h"
 #include "k3sconfig.h"
+#include "yamlutil.h"
 
 typedef struct TrackedKey {
 	const char *name;
@@ -179,27 +179,19 @@ static int apply_mapping(K3sConfig *k, const char *name, yaml_document_t *doc, y
 
 int k3sconfig_apply_yaml(K3sConfig *k, const char *name, const char *text, size_t len)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	int r = 0;
+	_cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
+	_cleanup_(yaml_document_deletep) yaml_document_t doc = {};
+	int r = yaml_load_string(&parser, text, len, &doc);
 
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = add_problem(k, name, "%s:%zu:%zu: YAML syntax: %s", name,
-				parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				parser.problem ? parser.problem : "malformed");
-		yaml_parser_delete(&parser);
+	if (r == -EBADMSG)
+		return add_problem(k, name, "%s:%zu:%zu: YAML syntax: %s", name,
+				   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				   yaml_problem(&parser));
+	if (r < 0)
 		return r;
-	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	bool empty = !root || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0);
-	if (!empty)
-		r = apply_mapping(k, name, &doc, root);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	return r;
+	return empty ? 0 : apply_mapping(k, name, &doc, root);
 }
 
 /* ---- the unit's ExecStart= ---- */
