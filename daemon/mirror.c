@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "mirror.h"
+#include "rtnl-dump.h"
 
 /* 32 MiB: a listener with the default 208 KiB lost events during a 1M-route insert; 32–64 MiB lost none. */
 #define RCVBUF_DEFAULT (32 * 1024 * 1024)
@@ -121,29 +122,11 @@ static int open_socket(Mirror *m)
 static int send_dump_request(Mirror *m)
 {
 	const DumpStep *step = &DUMP_STEPS[m->dump_step];
-	uint8_t buf[256];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	uint8_t buf[RTNL_DUMP_REQUEST_SIZE];
+	struct nlmsghdr *nlh;
 
-	nlh->nlmsg_type = step->type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = m->dump_seq = ++m->seq;
-	switch (step->type) {
-	case RTM_GETLINK: {
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-		ifi->ifi_family = step->family;
-		break;
-	}
-	case RTM_GETADDR: {
-		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-		ifa->ifa_family = step->family;
-		break;
-	}
-	default: {
-		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-		rtm->rtm_family = step->family;
-		break;
-	}
-	}
+	m->dump_seq = ++m->seq;
+	nlh = rtnl_dump_request(buf, step->type, step->family, m->dump_seq);
 	if (mnl_socket_sendto(m->nl, nlh, nlh->nlmsg_len) < 0)
 		return negative_errno();
 	return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "protect.h"
 
 #define CIDR "native-routing-cidr: 10.42.0.0/16\n"
 

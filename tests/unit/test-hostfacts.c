@@ -149,6 +149,13 @@ static void test_host_from_a_root(void **state)
 	assert_int_equal(h->k3s->role, K3S_ROLE_SERVER);
 	assert_string_equal(k3sconfig_flannel_backend(h->k3s), "none");
 	hostfacts_free(h);
+
+	/* Drop-ins apply by file name across directories: /usr/lib's 60- comes after /etc's 50-. */
+	put("/usr/lib/systemd/networkd.conf.d/60-late.conf", "[Network]\nManageForeignRoutingPolicyRules=no\n");
+	assert_int_equal(hostfacts_load(c, root, &h), 0);
+	assert_false(h->manage_foreign_rules);
+	assert_non_null(strstr(h->networkd_source, "/usr/lib/systemd/networkd.conf.d/60-late.conf"));
+	hostfacts_free(h);
 	config_free(c);
 
 	char cmd[300];
