@@ -9,14 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "alerts.h"
 #include "daemon.h"
-#include "fileio.h"
 #include "fileutil.h"
 #include "log.h"
 #include "netstate-json.h"
 #include "protect.h"
+#include "timeutil.h"
 #include "version.h"
 
 #define STATE_FILE "state.json"
@@ -99,7 +100,7 @@ static void on_transition(const char *check, const char *subject, Transition t, 
 			  void *userdata)
 {
 	Daemon *d = userdata;
-	uint64_t now = realtime_usec();
+	uint64_t now = now_usec(CLOCK_REALTIME);
 	char message[1024];
 
 	if (t == TRANSITION_OPENED)
@@ -120,7 +121,7 @@ static void on_transition(const char *check, const char *subject, Transition t, 
 static void announce_action(Daemon *d, const char *check, const char *subject, Action result,
 			    bool is_device, const char *message)
 {
-	uint64_t now = realtime_usec();
+	uint64_t now = now_usec(CLOCK_REALTIME);
 	record_action(d, check, subject, result, now);
 	alert_transition(check, subject, TRANSITION_ACTION, SEVERITY_ERROR, result, is_device, message);
 	json_object *e = event_object(d, "action", check, subject, now);
@@ -171,7 +172,7 @@ static void quarantine(Daemon *d, const Finding *f)
 {
 	_cleanup_free_ char *dest = NULL;
 	char message[1024];
-	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, realtime_usec(), &dest);
+	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, now_usec(CLOCK_REALTIME), &dest);
 
 	if (r < 0) {
 		snprintf(message, sizeof(message), "Could not move %s to %s: %s", f->subject,
@@ -190,7 +191,7 @@ static void enforce(Daemon *d, const Verdict *v)
 {
 	if (d->config->mode != MODE_ENFORCE)
 		return;
-	uint64_t now = realtime_usec();
+	uint64_t now = now_usec(CLOCK_REALTIME);
 	for (size_t i = 0; i < v->n_findings; i++) {
 		const Finding *f = &v->findings[i];
 		if (failed_recently(d, f->check, f->subject, now))
@@ -207,7 +208,7 @@ void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, int erro
 {
 	Daemon *d = userdata;
 	char message[512];
-	uint64_t now = realtime_usec();
+	uint64_t now = now_usec(CLOCK_REALTIME);
 	(void)e;
 
 	if (error == -ENODEV) {
@@ -258,7 +259,7 @@ void daemon_status_input(Daemon *d, StatusInput *in)
 		.verdict = d->verdict,
 		.netstate = d->netstate,
 		.since_usec = d->since,
-		.now_usec = realtime_usec(),
+		.now_usec = now_usec(CLOCK_REALTIME),
 		.actions = d->actions,
 		.n_actions = d->n_actions,
 		.counters = d->counters,
@@ -371,7 +372,7 @@ void daemon_evaluate(Daemon *d)
 			d->hostfacts_stale = false;
 		}
 	}
-	uint64_t now = realtime_usec();
+	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = tracker_history(d->tracker, now);
 	if ((r = evaluate(d->config, d->netstate, d->hostfacts, &history, &v)) < 0) {
 		log_error_errno(r, "Evaluation failed");

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "fileio.h"
+#include "fileutil.h"
 #include "log.h"
 #include "metrics.h"
 

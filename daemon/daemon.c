@@ -8,20 +8,12 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
 #include "alerts.h"
 #include "daemon.h"
-#include "fileio.h"
+#include "fileutil.h"
 #include "log.h"
 #include "netstate-json.h"
-
-uint64_t realtime_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int apply_route_filter(Daemon *d)
 {

@@ -73,7 +73,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Daemon *, daemon_free);
 int daemon_run(Daemon *d);
 
 /* daemon.c */
-uint64_t realtime_usec(void);
 /* Something the status object shows changed: the cached GetStatus reply is stale. */
 void daemon_status_changed(Daemon *d);
 void daemon_schedule_evaluation(Daemon *d);

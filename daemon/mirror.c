@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "mirror.h"
+#include "timeutil.h"
 
 /* 32 MiB: a listener with the default 208 KiB lost events during a 1M-route insert; 32–64 MiB lost none. */
 #define RCVBUF_DEFAULT (32 * 1024 * 1024)
@@ -67,13 +68,6 @@ struct Mirror {
 	RtnlMessage scratch;
 	uint8_t buf[READ_BUFFER_SIZE];
 };
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
@@ -151,13 +145,13 @@ static int send_dump_request(Mirror *m)
 
 static void arm_stall_timer(Mirror *m)
 {
-	(void)sd_event_source_set_time(m->stall_timer, now_usec() + DUMP_STALL_USEC);
+	(void)sd_event_source_set_time(m->stall_timer, now_usec(CLOCK_MONOTONIC) + DUMP_STALL_USEC);
 	(void)sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
 }
 
 static void schedule_resync(Mirror *m, SyncScope scope, uint64_t delay_usec)
 {
-	uint64_t when = now_usec() + delay_usec, armed;
+	uint64_t when = now_usec(CLOCK_MONOTONIC) + delay_usec, armed;
 	int enabled = SD_EVENT_OFF;
 
 	m->resync_wanted |= scope;
