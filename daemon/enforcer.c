@@ -22,6 +22,7 @@ typedef struct PendingDelete {
 	uint32_t seq;
 	uint32_t ifindex;
 	char name[IFNAMSIZ];
+	const char *check;
 } PendingDelete;
 
 struct Enforcer {
@@ -106,7 +107,7 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 			const struct nlmsgerr *err = NLMSG_DATA(nlh);
 			char text[256];
 			const char *kernel_message = extended_ack_message(nlh, text, sizeof(text));
-			e->done(e, p.ifindex, p.name, err->error, kernel_message, e->userdata);
+			e->done(e, p.ifindex, p.name, p.check, err->error, kernel_message, e->userdata);
 		}
 	}
 }
@@ -162,7 +163,7 @@ static void nlmsg_freep(struct nl_msg **m)
 		nlmsg_free(*m);
 }
 
-int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name)
+int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name, const char *check)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = rtnl_link_alloc();
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
@@ -184,6 +185,7 @@ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name)
 	p->seq = nlmsg_hdr(msg)->nlmsg_seq;
 	p->ifindex = ifindex;
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->check = check;
 	return 0;
 }
 

@@ -14,16 +14,19 @@
 
 typedef struct Enforcer Enforcer;
 
-/* error: 0 removed, -ENODEV gone before us (also success), other negative errno: failed. */
-typedef void (*EnforcerDone)(Enforcer *e, uint32_t ifindex, const char *name, int error,
-			     const char *kernel_message, void *userdata);
+/* error: 0 removed, -ENODEV gone before us (also success), other negative errno: failed. check is
+ * the one the removal was asked for. */
+typedef void (*EnforcerDone)(Enforcer *e, uint32_t ifindex, const char *name, const char *check,
+			     int error, const char *kernel_message, void *userdata);
 
 _must_check_ int enforcer_new(sd_event *event, EnforcerDone done, void *userdata, Enforcer **ret);
 Enforcer *enforcer_free(Enforcer *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Enforcer *, enforcer_free);
 
-/* Sends RTM_DELLINK for ifindex. -EALREADY when a delete of it is still in flight. */
-_must_check_ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name);
+/* Sends RTM_DELLINK for ifindex, for the finding of check (a static id, given back to done).
+ * -EALREADY when a delete of it is still in flight. */
+_must_check_ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name,
+				      const char *check);
 bool enforcer_link_pending(const Enforcer *e, uint32_t ifindex);
 
 /*
