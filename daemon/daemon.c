@@ -50,6 +50,15 @@ static void on_netconf_changed(Mirror *m, void *userdata)
 	daemon_schedule_evaluation(d);
 }
 
+/* The mirror could not recover its socket: without it every verdict would be stale, so exit and
+ * let systemd restart us (Restart=on-failure). */
+static void on_mirror_failed(Mirror *m, int error, void *userdata)
+{
+	Daemon *d = userdata;
+	log_error_errno(error, "Lost the rtnetlink socket and cannot reopen it, exiting");
+	(void)sd_event_exit(d->event, EXIT_RUNTIME);
+}
+
 /* ---- the host's files, watched ---- */
 
 static int on_host_file_event(sd_event_source *s, const struct inotify_event *event, void *userdata)
@@ -300,10 +309,11 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		.changed = on_mirror_changed,
 		.synced = on_mirror_synced,
 		.netconf_changed = on_netconf_changed,
+		.failed = on_mirror_failed,
 		.userdata = d,
 	};
 	if ((r = mirror_new(d->event, d->netstate, &mo, &cb, &d->mirror)) < 0)
-		return r;
+		return log_error_errno(r, "Failed to set up the rtnetlink mirror");
 	*ret = TAKE_PTR(d);
 	return 0;
 }
