@@ -92,26 +92,40 @@ static int add_problem(K3sConfig *k, const char *path, const char *fmt, ...)
 	return 0;
 }
 
-/* Sets (or with append, extends) a tracked key. */
+/*
+ * Sets (or with append, extends) a tracked key. The buffer grows by doubling: 80k "key+:" in a
+ * row cost linear time, not a copy of the whole value each. -E2BIG past K3S_VALUE_MAX.
+ */
 static int set_value(K3sValue *v, const char *value, bool append, const char *source)
 {
-	char *joined = NULL, *src = strdup(source);
+	size_t len = strlen(value), keep = append && v->value && *v->value ? v->length + 1 : 0;
+	char *src = strdup(source);
 
 	if (!src)
 		return -ENOMEM;
-	if (append && v->value && *v->value) {
-		if (asprintf(&joined, "%s,%s", v->value, value) < 0)
-			joined = NULL;
-	} else {
-		joined = strdup(value);
-	}
-	if (!joined) {
+	if (keep + len > K3S_VALUE_MAX) {
 		free(src);
-		return -ENOMEM;
+		return -E2BIG;
 	}
-	free(v->value);
+	if (keep + len + 1 > v->allocated) {
+		size_t n = v->allocated ? v->allocated : 64;
+		while (n < keep + len + 1)
+			n *= 2;
+		char *grown = realloc(keep ? v->value : NULL, n);
+		if (!grown) {
+			free(src);
+			return -ENOMEM;
+		}
+		if (!keep)
+			free(v->value);
+		v->value = grown;
+		v->allocated = n;
+	}
+	if (keep)
+		v->value[keep - 1] = ',';
+	memcpy(v->value + keep, value, len + 1);
+	v->length = keep + len;
 	free(v->source);
-	v->value = joined;
 	v->source = src;
 	return 0;
 }
@@ -132,20 +146,22 @@ static char *yaml_value_text(yaml_document_t *doc, yaml_node_t *node)
 			return NULL;
 		size += item->data.scalar.length + 1;
 	}
-	char *text = calloc(1, size);
+	char *text = calloc(1, size), *end = text;
 	if (!text)
 		return NULL;
+	/* Appended at the end, not strcat: 250k items must not rescan the text each (issue 13). */
 	for (yaml_node_item_t *i = node->data.sequence.items.start; i < node->data.sequence.items.top; i++) {
 		yaml_node_t *item = yaml_document_get_node(doc, *i);
-		if (*text)
-			strcat(text, ",");
-		strcat(text, (const char *)item->data.scalar.value);
+		if (end != text)
+			*end++ = ',';
+		end = stpcpy(end, (const char *)item->data.scalar.value);
 	}
 	return text;
 }
 
 static int apply_mapping(K3sConfig *k, const char *name, yaml_document_t *doc, yaml_node_t *root)
 {
+	bool capped[ELEMENTSOF(TRACKED)] = {}; /* one problem per key and file, not per append */
 	int r;
 
 	if (root->type != YAML_MAPPING_NODE)
@@ -172,7 +188,14 @@ static int apply_mapping(K3sConfig *k, const char *name, yaml_document_t *doc, y
 		}
 		char source[4200];
 		snprintf(source, sizeof(source), "%s:%zu", name, key->start_mark.line + 1);
-		if ((r = set_value(value_of(k, t), v, append, source)) < 0)
+		if (capped[t - TRACKED])
+			continue;
+		r = set_value(value_of(k, t), v, append, source);
+		if (r == -E2BIG && (capped[t - TRACKED] = true))
+			r = add_problem(k, name, "%s:%zu:%zu: %s: found a value growing past 1 MiB, expected flags of a few kilobytes; ignoring this part",
+					name, key->start_mark.line + 1, key->start_mark.column + 1,
+					t->name);
+		if (r < 0)
 			return r;
 	}
 	return 0;
@@ -182,7 +205,7 @@ int k3sconfig_apply_yaml(K3sConfig *k, const char *name, const char *text, size_
 {
 	_cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
 	_cleanup_(yaml_document_deletep) yaml_document_t doc = {};
-	int r = yaml_load_string(&parser, text, len, &doc);
+	int r = yaml_load_string(&parser, text, len, YAML_LOAD_NO_ALIASES, &doc);
 
 	if (r == -EBADMSG)
 		return add_problem(k, name, "%s:%zu:%zu: YAML syntax: %s", name,
@@ -298,7 +321,8 @@ static int apply_unit_file(K3sConfig *k, const char *name, const UnitFile *u)
 		char source[4200];
 		snprintf(source, sizeof(source), "%s: --%s", name, t->name);
 		/* Flags given twice: K3s keeps the last; slice flags (cluster-cidr) would append. */
-		if ((r = set_value(value_of(k, t), value, false, source)) < 0)
+		r = set_value(value_of(k, t), value, false, source);
+		if (r < 0 && r != -E2BIG) /* a unit file is at most 1 MiB: never */
 			goto out;
 	}
 	r = 0;

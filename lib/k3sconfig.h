@@ -24,7 +24,11 @@ typedef enum K3sRole {
 typedef struct K3sValue {
 	char *value; /* NULL when no file or flag sets it (the K3s default applies) */
 	char *source;
+	size_t length, allocated; /* of value: "key+:" appends in linear time (issue 13) */
 } K3sValue;
+
+/* A joined value longer than this is refused: K3s's flags are kilobytes. */
+#define K3S_VALUE_MAX (1024 * 1024)
 
 typedef struct K3sProblem {
 	char *path;

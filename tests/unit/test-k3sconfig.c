@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "k3sconfig.h"
 #include "unit-main.h"
@@ -73,6 +74,64 @@ static void test_append_and_lists(void **state)
 	yaml(k, "c.yaml", "cluster-cidr: fd00::/56\n");
 	assert_int_equal(k3sconfig_cluster_cidr4(k, &p), -EINVAL);
 	k3sconfig_free(k);
+}
+
+/* Hostile K3s files (issue 13): aliases refused where they are, appends in linear time, joined
+ * values and files capped at 1 MiB. */
+static void test_hostile_files(void **state)
+{
+	K3sConfig *k = fresh();
+	const size_t appends = 80000;
+	size_t size = appends * 32, len = 0;
+	_cleanup_free_ char *text = malloc(size);
+
+	yaml(k, "k.yaml", "cidrs: &c [10.0.0.0/8, 10.1.0.0/16]\ncluster-cidr: *c\n");
+	assert_int_equal(k->n_problems, 1);
+	assert_string_equal(k->problems[0].message,
+			    "k.yaml:2:15: YAML syntax: found an alias, expected plain values (K3s's configuration has no use for anchors and aliases)");
+	assert_null(k->cluster_cidr.value);
+
+	/* 80k keys K3s does not track, and 30k appends in one file: one value, every part in order */
+	assert_non_null(text);
+	for (size_t i = 0; i < appends; i++)
+		len += (size_t)snprintf(text + len, size - len, "x%zu: 1\n", i);
+	yaml(k, "keys.yaml", text);
+	assert_int_equal(k->n_problems, 1);
+	len = 0;
+	for (size_t i = 0; i < 30000; i++)
+		len += (size_t)snprintf(text + len, size - len, "cluster-cidr+: 10.%zu.0.0/16\n", i % 256);
+	yaml(k, "a.yaml", text);
+	assert_int_equal(k->n_problems, 1);
+	assert_true(k->cluster_cidr.length > 30000 * 11);
+	assert_int_equal(strlen(k->cluster_cidr.value), k->cluster_cidr.length);
+	assert_memory_equal(k->cluster_cidr.value, "10.0.0.0/16,10.1.0.0/16,", 24);
+
+	/* more such files would join past 1 MiB: refused with the key's place, the value capped */
+	yaml(k, "b.yaml", text);
+	assert_int_equal(k->n_problems, 1);
+	yaml(k, "c.yaml", text);
+	assert_int_equal(k->n_problems, 2);
+	assert_string_equal(k->problems[1].message, "c.yaml:17280:1: cluster-cidr: found a value growing past 1 MiB, expected flags of a few kilobytes; ignoring this part");
+	assert_true(k->cluster_cidr.length <= K3S_VALUE_MAX);
+	k3sconfig_free(k);
+
+	/* and a file over 1 MiB is not read at all */
+	char dir[] = "/tmp/routeguard-k3s-XXXXXX", path[200];
+	StringList none = {};
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.yaml", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < 2 * appends; i++)
+		fputs("cluster-cidr+: 10.42.0.0/16\n", f);
+	fclose(f);
+	assert_int_equal(k3sconfig_load(dir, path, &none, &k), 0);
+	assert_int_equal(k->n_problems, 1);
+	assert_non_null(strstr(k->problems[0].message, "config.yaml: cannot read: File too large"));
+	assert_null(k->cluster_cidr.value);
+	k3sconfig_free(k);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* What the K3s installer writes for INSTALL_K3S_EXEC="server --flannel-backend=none …". */
@@ -242,6 +301,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_defaults_when_nothing_is_set),
 		cmocka_unit_test(test_files_in_order_last_wins),
 		cmocka_unit_test(test_append_and_lists),
+		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_installer_unit_flags),
 		cmocka_unit_test(test_agent_unit_and_reset),
 		cmocka_unit_test(test_broken_files_are_problems),
