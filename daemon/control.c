@@ -101,10 +101,14 @@ static int flush(Client *cl)
 	return 0;
 }
 
-/* Queues bytes for a client; a client that lets more than the limit pile up is dropped. */
+/*
+ * Queues bytes for a client. The limit bounds what piles up unread, not one message: a reply of
+ * any size joins an empty queue, so a client that reads gets it whole (issue 13: a status over
+ * 1 MiB dropped every caller); a client that stops reading while more is queued is dropped.
+ */
 static void client_send(Control *c, Client *cl, const char *bytes, size_t len)
 {
-	if (cl->out_len + len > CONTROL_QUEUE_MAX) {
+	if (cl->out_len > 0 && cl->out_len + len > CONTROL_QUEUE_MAX) {
 		log_warning("Control client %llu does not read its replies (%zu bytes queued), disconnecting",
 			    (unsigned long long)cl->id, cl->out_len);
 		client_close(c, cl);
