@@ -264,6 +264,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 	}
 	cl->in_len += (size_t)n;
 	uint64_t id = cl->id;
+	bool complete = false;
 	/* Every complete message; the client may go away while one is answered. */
 	for (;;) {
 		cl = client_by_id(c, id);
@@ -281,6 +282,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 		memcpy(copy, cl->in, len + 1);
 		memmove(cl->in, nul + 1, cl->in_len - len - 1);
 		cl->in_len -= len + 1;
+		complete = true;
 		dispatch(c, cl, copy, len);
 		free(copy);
 	}
@@ -290,7 +292,10 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 		client_close(c, cl);
 		return 0;
 	}
-	arm_idle(cl);
+	/* The idle time counts from the last complete message, not the last byte: a byte every 10 s
+	 * (slowloris) would otherwise hold a slot for ever (issue 13). */
+	if (complete)
+		arm_idle(cl);
 	return 0;
 }
 
@@ -307,6 +312,30 @@ static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/*
+ * Whether a new client of uid fits: at most CONTROL_CLIENTS_MAX in all; as systemd's varlink
+ * server, at most CONTROL_CLIENTS_PER_UID_MAX of one uid; and root's reserve, which no other uid
+ * may take, so 256 idle clients of one user cannot lock root's GetStatus or Reconcile out.
+ */
+static bool client_allowed(const Control *c, uid_t uid)
+{
+	size_t same = 0, others = 0;
+
+	if (c->n_clients >= CONTROL_CLIENTS_MAX)
+		return false;
+	if (uid == 0)
+		return true;
+	for (const Client *cl = c->clients; cl; cl = cl->next) {
+		same += cl->uid == uid;
+		others += cl->uid != 0;
+	}
+	if (same >= CONTROL_CLIENTS_PER_UID_MAX) {
+		log_debug("Control client of uid %u refused: it has %zu connections", (unsigned)uid, same);
+		return false;
+	}
+	return others < CONTROL_CLIENTS_MAX - CONTROL_CLIENTS_ROOT_RESERVED;
+}
+
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Control *c = userdata;
@@ -320,15 +349,15 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 				log_warning_errno(errno, "accept() on the control socket failed");
 			return 0;
 		}
-		if (c->n_clients >= CONTROL_CLIENTS_MAX) {
-			close(cfd); /* the limit protects the daemon; the client may retry */
-			continue;
-		}
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    !client_allowed(c, cred.uid)) {
+			close(cfd); /* the limits protect the daemon; the client may retry */
+			continue;
+		}
 		Client *cl = calloc(1, sizeof(*cl));
-		if (!cl || getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-			free(cl);
+		if (!cl) {
 			close(cfd);
 			continue;
 		}
