@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,44 @@ static int claim_path(const char *path)
 	return 0;
 }
 
+/*
+ * Refuses a socket directory that anyone but root (or our own uid) may write to, and such a
+ * directory anywhere above it unless sticky (/tmp): there, a user could swap the new socket for a
+ * symlink between bind() and chown(), and the chown would land on the link's target (issue 13).
+ * lstat: a symlinked directory on the way is judged by its own owner, not by its target's.
+ */
+static int check_socket_dir(const char *path)
+{
+	_cleanup_free_ char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0), *dir = NULL;
+	bool parent = true;
+
+	if (path[0] != '/' && !cwd)
+		return negative_errno();
+	if (asprintf(&dir, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", path) < 0)
+		return -ENOMEM;
+	for (char *slash; (slash = strrchr(dir, '/')); parent = false) {
+		struct stat st;
+		if (slash == dir)
+			slash[1] = '\0'; /* "/" itself */
+		else
+			*slash = '\0';
+		if (lstat(dir, &st) < 0)
+			return negative_errno();
+		bool owner_ok = st.st_uid == 0 || st.st_uid == geteuid();
+		bool others_write = st.st_mode & (S_IWGRP | S_IWOTH);
+		if (S_ISDIR(st.st_mode) &&
+		    (!owner_ok || (others_write && (parent || !(st.st_mode & S_ISVTX))))) {
+			log_error("%s is %s by uid %u, mode %04o: the control socket needs a directory only root may write to",
+				  dir, others_write ? "writable by others and owned" : "owned",
+				  (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+			return -EPERM;
+		}
+		if (slash == dir)
+			break;
+	}
+	return 0;
+}
+
 int control_new(sd_event *event, const char *path, const ControlMethod *methods, void *userdata,
 		Control **ret)
 {
@@ -413,7 +452,7 @@ int control_new(sd_event *event, const char *path, const ControlMethod *methods,
 	c->userdata = userdata;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	if ((r = claim_path(path)) < 0)
+	if ((r = check_socket_dir(path)) < 0 || (r = claim_path(path)) < 0)
 		return r;
 	if (!(c->path = strdup(path)))
 		return -ENOMEM;
@@ -421,17 +460,19 @@ int control_new(sd_event *event, const char *path, const ControlMethod *methods,
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return negative_errno();
-	/* Bind with a umask that leaves no window in which others may connect. */
+	/* The umask gives the socket its final mode 0660 at bind(): no window in which others may
+	 * connect, and no chmod() by path that a symlink could redirect. */
 	mode_t old = umask(0117);
 	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0)
 		return negative_errno();
+	/* By path, but never through a symlink: at worst a swapped-in link changes group. */
 	struct group *g = getgrnam("routeguard");
-	if (g && chown(path, 0, g->gr_gid) < 0)
+	if (g && fchownat(AT_FDCWD, path, 0, g->gr_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		log_warning_errno(errno, "Failed to give %s to group routeguard", path);
 	/* A backlog beyond the client limit: a burst of connects waits for accept(), not EAGAIN. */
-	if (chmod(path, 0660) < 0 || listen(c->fd, 2 * CONTROL_CLIENTS_MAX) < 0)
+	if (listen(c->fd, 2 * CONTROL_CLIENTS_MAX) < 0)
 		return negative_errno();
 	if ((r = sd_event_add_io(event, &c->io, c->fd, EPOLLIN, on_accept, c)) < 0)
 		return r;
