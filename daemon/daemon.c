@@ -14,6 +14,7 @@
 #include "alerts.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
+#include "daemon-hostfacts.h"
 #include "daemon-methods.h"
 #include "daemon-metrics.h"
 #include "daemon-publish.h"
@@ -135,7 +136,7 @@ int daemon_reload(Daemon *d, ConfigError *error)
 		(void)sd_notify(false, "READY=1");
 		return r;
 	}
-	config_free(d->config);
+	daemon_hostfacts_retire_config(d, d->config);
 	d->config = TAKE_PTR(c);
 	if ((r = apply_route_filter(d)) < 0) {
 		(void)sd_notify(false, "READY=1");
@@ -298,8 +299,7 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		return log_error_errno(r, "Failed to set up the metrics timer");
 	if ((r = daemon_load_state(d)) < 0)
 		return r;
-	if ((r = hostfacts_load(d->config, d->options.debug_host_root, &d->hostfacts)) < 0)
-		return log_error_errno(r, "Failed to read the host's configuration");
+	d->hostfacts_stale = true; /* read by the first evaluation, off the loop */
 	watch_host_files(d);
 
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
@@ -321,6 +321,7 @@ Daemon *daemon_free(Daemon *d)
 	if (!d)
 		return NULL;
 	unwatch(d);
+	daemon_hostfacts_abandon(d);
 	mirror_free(d->mirror);
 	control_free(d->control);
 	enforcer_free(d->enforcer);
