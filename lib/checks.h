@@ -74,6 +74,7 @@ typedef struct Verdict {
 	CiliumRoutingMode cilium_routing_mode;
 	const char *cilium_source; /* "agent", "config-map", "devices", "none" */
 	const char *cilium_agent;  /* "running", "failing", "absent" */
+	const char *cilium_api;	   /* the agent's API: "reachable", "unreachable", "not-asked" */
 } Verdict;
 
 Verdict *verdict_free(Verdict *v);
