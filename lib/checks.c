@@ -635,13 +635,16 @@ static const Link *cilium_tunnel_link(const Evaluation *e)
 static char *tunnel_mode_why(const CiliumConfigView *cfg)
 {
 	if (cfg && cfg->tunnel && !cfg->routing_mode)
-		return format(
-		    "the configuration has tunnel: %s but no routing-mode. Cilium 1.15 removed tunnel: "
-		    "the 1.15.3 chart dropped the Helm value without a word (Helm ignores values no "
-		    "template reads), later charts refuse it (\"tunnel was deprecated in v1.14 and has "
-		    "been removed in v1.15\"), and the agent ignores the key in cilium-config; with "
-		    "routing-mode unset Cilium runs in tunnel mode",
-		    cfg->tunnel);
+		return format("the configuration has tunnel: %s but no routing-mode. Cilium 1.15 "
+			      "removed tunnel: "
+			      "the 1.15.3 chart dropped the Helm value without a word (Helm "
+			      "ignores values no "
+			      "template reads), later charts refuse it (\"tunnel was deprecated in "
+			      "v1.14 and has "
+			      "been removed in v1.15\"), and the agent ignores the key in "
+			      "cilium-config; with "
+			      "routing-mode unset Cilium runs in tunnel mode",
+			      cfg->tunnel);
 	if (cfg && cfg->tunnel)
 		return format("routing-mode is %s; the tunnel: %s key beside it is ignored since "
 			      "Cilium 1.15",
@@ -655,14 +658,15 @@ static char *tunnel_mode_remedy(const Evaluation *e, const CiliumConfigView *cfg
 {
 	char cidr[PREFIX_STRLEN];
 	cilium_native_cidr(e, cidr);
-	return format("Set routingMode: native and ipv4NativeRoutingCIDR: %s in Cilium's Helm values "
-		      "(helm upgrade cilium cilium/cilium -n kube-system --reuse-values "
-		      "--set routingMode=native --set ipv4NativeRoutingCIDR=%s)%s; "
-		      "Cilium deletes its tunnel device itself once it runs in native mode",
-		      cidr, cidr,
-		      cfg && cfg->tunnel ? ", and drop the tunnel value (and the tunnel key, "
-					   "if cilium-config was edited by hand)"
-					 : "");
+	return format(
+	    "Set routingMode: native and ipv4NativeRoutingCIDR: %s in Cilium's Helm values "
+	    "(helm upgrade cilium cilium/cilium -n kube-system --reuse-values "
+	    "--set routingMode=native --set ipv4NativeRoutingCIDR=%s)%s; "
+	    "Cilium deletes its tunnel device itself once it runs in native mode",
+	    cidr, cidr,
+	    cfg && cfg->tunnel ? ", and drop the tunnel value (and the tunnel key, "
+				 "if cilium-config was edited by hand)"
+			       : "");
 }
 
 static void add_tunnel_mode(Evaluation *e, const char *subject, const char *what,
@@ -703,7 +707,8 @@ static void summarize_cilium(Evaluation *e, const CiliumFacts *cf, const Link *t
 		v->cilium_source = "config-map";
 		v->cilium_routing_mode = cilium_config_routing_mode(&cf->config);
 	} else if (tunnel || cilium_host) {
-		/* Cilium creates cilium_host in both modes, its tunnel device only in tunnel mode */
+		/* Cilium creates cilium_host in both modes, its tunnel device only in tunnel mode
+		 */
 		v->cilium_source = "devices";
 		v->cilium_routing_mode = tunnel ? CILIUM_ROUTING_TUNNEL : CILIUM_ROUTING_NATIVE;
 	}
@@ -715,11 +720,11 @@ static void check_cilium_tunnel_mode(Evaluation *e, const CiliumFacts *cf, const
 	bool agent_knows = cf && cf->reach == CILIUM_AGENT_REACHED && cf->agent.routing_mode;
 
 	if (agent_knows && cf->agent.routing_mode == CILIUM_ROUTING_TUNNEL)
-		add_tunnel_mode(e, "cilium-agent", "the running Cilium agent reports tunnel routing",
-				cfg);
+		add_tunnel_mode(e, "cilium-agent",
+				"the running Cilium agent reports tunnel routing", cfg);
 	if (cfg && cilium_config_routing_mode(cfg) == CILIUM_ROUTING_TUNNEL) {
-		_cleanup_free_ char *what = format("Cilium's configuration (%s) asks for tunnel mode",
-						   cfg->dir);
+		_cleanup_free_ char *what =
+		    format("Cilium's configuration (%s) asks for tunnel mode", cfg->dir);
 		if (what)
 			add_tunnel_mode(e, "routing-mode", what, cfg);
 		else
@@ -744,11 +749,12 @@ static void check_cilium_agent_failing(Evaluation *e, const CiliumFacts *cf)
 	add(e, CHECK_CILIUM_AGENT_FAILING, "cilium-agent",
 	    format("the Cilium agent's newest log (%s) ends in a known fatal line: \"%s\" (%s)",
 		   f->path ? f->path : "?", f->line, f->info->what),
-	    format("%s%s", f->info->remedy,
-		   cfg && cfg->tunnel && !cfg->routing_mode
-		       ? ". cilium-config has a tunnel key but no routing-mode: that key is ignored "
-			 "since Cilium 1.15"
-		       : ""));
+	    format(
+		"%s%s", f->info->remedy,
+		cfg && cfg->tunnel && !cfg->routing_mode
+		    ? ". cilium-config has a tunnel key but no routing-mode: that key is ignored "
+		      "since Cilium 1.15"
+		    : ""));
 }
 
 /* The Cilium keys to compare with the node: the configuration directory's, else the agent's. */
@@ -796,8 +802,8 @@ static bool cilium_keys(const CiliumFacts *cf, CiliumKeys *ret)
 		    .device_list = a->devices,
 		    .n_device_list = a->n_devices,
 		    .mtu = a->mtu,
-		    .kube_proxy_replacement = a->kube_proxy_replacement ? a->kube_proxy_replacement
-									: "false",
+		    .kube_proxy_replacement =
+			a->kube_proxy_replacement ? a->kube_proxy_replacement : "false",
 		    .ipam = a->ipam,
 		};
 		return true;
@@ -866,12 +872,13 @@ static void check_native_routing_cidr(Evaluation *e, const CiliumKeys *k)
 	cilium_native_cidr(e, ours);
 	if (!k->native_cidr) {
 		if (k->mode == CILIUM_ROUTING_NATIVE)
-			mismatch(e, "ipv4-native-routing-cidr",
-				 format("%s asks for native routing without ipv4-native-routing-cidr: "
-					"the agent refuses to start (\"native routing cidr must be "
-					"configured\")",
-					k->where),
-				 format("Set ipv4NativeRoutingCIDR: %s in Cilium's Helm values", ours));
+			mismatch(
+			    e, "ipv4-native-routing-cidr",
+			    format("%s asks for native routing without ipv4-native-routing-cidr: "
+				   "the agent refuses to start (\"native routing cidr must be "
+				   "configured\")",
+				   k->where),
+			    format("Set ipv4NativeRoutingCIDR: %s in Cilium's Helm values", ours));
 		return;
 	}
 	if (prefix_parse(k->native_cidr, &p) < 0) {
@@ -884,14 +891,15 @@ static void check_native_routing_cidr(Evaluation *e, const CiliumKeys *k)
 	prefix_format(&p, theirs);
 	inside = node_address_inside(e, &p, addr);
 	if (inside)
-		mismatch(e, "ipv4-native-routing-cidr",
-			 format("ipv4-native-routing-cidr %s (%s) covers the node's own network "
-				"(%s): Cilium does not masquerade traffic to it, and on Hetzner Cloud "
-				"the network's gateway drops packets from source addresses it does not "
-				"know, such as pod addresses; pod traffic to anything outside the pod "
-				"CIDR must be masqueraded",
-				theirs, k->where, inside),
-			 format("Set ipv4NativeRoutingCIDR to the pod CIDR only: %s", ours));
+		mismatch(
+		    e, "ipv4-native-routing-cidr",
+		    format("ipv4-native-routing-cidr %s (%s) covers the node's own network "
+			   "(%s): Cilium does not masquerade traffic to it, and on Hetzner Cloud "
+			   "the network's gateway drops packets from source addresses it does not "
+			   "know, such as pod addresses; pod traffic to anything outside the pod "
+			   "CIDR must be masqueraded",
+			   theirs, k->where, inside),
+		    format("Set ipv4NativeRoutingCIDR to the pod CIDR only: %s", ours));
 	else if (strcmp(theirs, ours) != 0)
 		mismatch(e, "ipv4-native-routing-cidr",
 			 format("ipv4-native-routing-cidr is %s (%s), but the pod CIDR is %s",
@@ -930,14 +938,15 @@ static void check_cilium_config_mismatch(Evaluation *e, const CiliumFacts *cf)
 	check_native_routing_cidr(e, &k);
 	if (k.auto_direct_node_routes == 1 && e->c->n_peers > 0 &&
 	    e->v->n_peers_onlink < e->c->n_peers)
-		mismatch(e, "auto-direct-node-routes",
-			 format("auto-direct-node-routes is true (%s), but %zu of %zu peers are "
-				"behind a gateway (a layer-3 network): Cilium cannot install routes "
-				"to their pods",
-				k.where, e->c->n_peers - e->v->n_peers_onlink, e->c->n_peers),
-			 format("Set autoDirectNodeRoutes: false and let the network route the pod "
-				"CIDRs (Hetzner Cloud: hcloud-cloud-controller-manager's route "
-				"controller)"));
+		mismatch(
+		    e, "auto-direct-node-routes",
+		    format("auto-direct-node-routes is true (%s), but %zu of %zu peers are "
+			   "behind a gateway (a layer-3 network): Cilium cannot install routes "
+			   "to their pods",
+			   k.where, e->c->n_peers - e->v->n_peers_onlink, e->c->n_peers),
+		    format("Set autoDirectNodeRoutes: false and let the network route the pod "
+			   "CIDRs (Hetzner Cloud: hcloud-cloud-controller-manager's route "
+			   "controller)"));
 	if (native && devices_set(&k) && !devices_include(&k, native->name))
 		mismatch(e, "devices",
 			 format("devices (%s%s) does not include the native device %s", k.where,
@@ -946,23 +955,24 @@ static void check_cilium_config_mismatch(Evaluation *e, const CiliumFacts *cf)
 				"matches it)",
 				native->name));
 	if (native && k.mtu > native->mtu)
-		mismatch(e, "mtu",
-			 format("mtu is %u (%s), larger than %s carries (%u): large packets are lost",
-				k.mtu, k.where, native->name, native->mtu),
-			 format("Set MTU: %u in Cilium's Helm values, or leave it unset so Cilium "
-				"detects it",
-				native->mtu));
+		mismatch(
+		    e, "mtu",
+		    format("mtu is %u (%s), larger than %s carries (%u): large packets are lost",
+			   k.mtu, k.where, native->name, native->mtu),
+		    format("Set MTU: %u in Cilium's Helm values, or leave it unset so Cilium "
+			   "detects it",
+			   native->mtu));
 	if (e->c->expect.kube_proxy_replacement &&
 	    !kube_proxy_replacement_on(k.kube_proxy_replacement))
-		mismatch(e, "kube-proxy-replacement",
-			 format("kube-proxy-replacement is %s (%s) while "
-				"expect.kube-proxy-replacement is true",
-				k.kube_proxy_replacement ? k.kube_proxy_replacement
-							 : "not set (false)",
-				k.where),
-			 format("Set kubeProxyReplacement: true with k8sServiceHost: 127.0.0.1 and "
-				"k8sServicePort: 6444 (K3s's local API endpoint), or set "
-				"expect.kube-proxy-replacement: false in routeguard.yaml"));
+		mismatch(
+		    e, "kube-proxy-replacement",
+		    format("kube-proxy-replacement is %s (%s) while "
+			   "expect.kube-proxy-replacement is true",
+			   k.kube_proxy_replacement ? k.kube_proxy_replacement : "not set (false)",
+			   k.where),
+		    format("Set kubeProxyReplacement: true with k8sServiceHost: 127.0.0.1 and "
+			   "k8sServicePort: 6444 (K3s's local API endpoint), or set "
+			   "expect.kube-proxy-replacement: false in routeguard.yaml"));
 	if (layer3 && (!k.ipam || strcmp(k.ipam, "cluster-pool") == 0)) {
 		Finding *f = add(
 		    e, CHECK_CILIUM_CONFIG_MISMATCH, "ipam",
