@@ -717,33 +717,91 @@ static void test_helm_values(void **state)
 	helm_for("a clean L2 node", NULL, &hv);
 	assert_true(hv.auto_direct_node_routes);
 	assert_string_equal(hv.native_cidr, "10.42.0.0/16");
-	assert_string_equal(hv.pod_cidr, "10.42.0.0/16");
-	assert_int_equal(hv.mtu, 0);
+	assert_string_equal(hv.native_cidr_why, "native-routing-cidr in routeguard.yaml");
+	assert_int_equal(hv.mtu, 1500); /* the native device's */
+	assert_string_equal(hv.mtu_device, "eth0");
 	assert_true(hv.kube_proxy_replacement);
+	assert_int_equal(hv.n_candidate_nics, 1);
+	assert_string_equal(hv.device, ""); /* one NIC: Cilium finds it */
 
 	helm_for("Hetzner Cloud: peers behind the gateway", NULL, &hv);
 	assert_false(hv.auto_direct_node_routes);
-	assert_int_equal(hv.mtu, 1450); /* the NIC's, below 1500 */
+	assert_non_null(strstr(hv.auto_direct_node_routes_why, "hcloud-cloud-controller-manager"));
+	assert_int_equal(hv.mtu, 1450);
 
 	helm_for("no route at all", NULL, &hv);
 	assert_false(hv.auto_direct_node_routes); /* unknown without peers */
+	assert_int_equal(hv.mtu, 0);		  /* no native device */
 
 	helm_for("a clean L2 node", "expect: {mtu: 1400, kube-proxy-replacement: false}\n", &hv);
 	assert_int_equal(hv.mtu, 1400);
 	assert_false(hv.kube_proxy_replacement);
+	json_object *o = helm_values_to_json(&hv);
+	assert_null(json_object_object_get(o, "k8sServiceHost")); /* only with kube-proxy replacement */
+	json_object_put(o);
 
-	/* K3s's cluster-cidr inside the native CIDR is the pool */
+	/* K3s's cluster-cidr is ipv4NativeRoutingCIDR */
 	helm_for("K3s server ready for Cilium", "native-routing-cidr: 10.0.0.0/8\n", &hv);
-	assert_string_equal(hv.native_cidr, "10.0.0.0/8");
-	assert_string_equal(hv.pod_cidr, "10.42.0.0/16");
-	assert_string_equal(hv.pod_cidr_overlap, "");
+	assert_string_equal(hv.native_cidr, "10.42.0.0/16");
+	assert_string_equal(hv.native_cidr_why, "K3s's cluster-cidr");
+	assert_string_equal(hv.native_cidr_overlap, "");
+}
+
+/* Hetzner Cloud with a private network: a public and a private NIC, peers behind the gateway. */
+static void hetzner_two_nics(Node *n)
+{
+	hetzner_cloud(n);
+	nb_link(n->ns, 20, "eth0", "", IFF_UP);
+	nb_addr(n->ns, 20, "203.0.113.5/32");
+	k3s_server_ready(n);
+}
+
+/* The text and the JSON carry the same values: the text is rendered from the JSON. */
+static void test_helm_values_hetzner_exact(void **state)
+{
+	Scenario s = {"Hetzner, two NICs", "peers: [10.0.0.3]\nnative-device: enp7s0\n",
+		      hetzner_two_nics, {NULL}, false};
+	HelmValues hv;
+	Verdict *v;
+	Node n;
+	char *text;
+
+	run_scenario(&s, &v, &n);
+	helm_values_compute(n.c, n.ns, n.h, v, &hv);
+	verdict_free(v);
+	free_node(&n);
+	assert_int_equal(hv.n_candidate_nics, 2);
 
 	json_object *o = helm_values_to_json(&hv);
 	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-			    "{\"routingMode\":\"native\",\"ipv4NativeRoutingCIDR\":\"10.0.0.0\\/8\","
-			    "\"autoDirectNodeRoutes\":true,\"kubeProxyReplacement\":true,"
-			    "\"ipam\":{\"mode\":\"cluster-pool\",\"operator\":{\"clusterPoolIPv4PodCIDRList\":[\"10.42.0.0\\/16\"]}}}");
+			    "{\"routingMode\":\"native\",\"ipv4NativeRoutingCIDR\":\"10.42.0.0\\/16\","
+			    "\"autoDirectNodeRoutes\":false,\"kubeProxyReplacement\":true,"
+			    "\"k8sServiceHost\":\"127.0.0.1\",\"k8sServicePort\":6444,"
+			    "\"devices\":[\"enp7s0\"],\"MTU\":1450,\"ipam\":{\"mode\":\"kubernetes\"}}");
 	json_object_put(o);
+
+	assert_int_equal(helm_values_to_text(&hv, 2, &text), 0);
+	assert_string_equal(
+	    text,
+	    "  routingMode: native   # replaces tunnel: disabled (removed in Cilium 1.15; unset = "
+	    "tunnel)\n"
+	    "  ipv4NativeRoutingCIDR: 10.42.0.0/16   # K3s's cluster-cidr\n"
+	    "  autoDirectNodeRoutes: false   # peers are behind a gateway (layer 3, like Hetzner "
+	    "Cloud): the pod routes come from hcloud-cloud-controller-manager's route controller\n"
+	    "  kubeProxyReplacement: true\n"
+	    "  k8sServiceHost: 127.0.0.1   # K3s's local API endpoint, on servers and agents\n"
+	    "  k8sServicePort: 6444\n"
+	    "  devices: [enp7s0]   # the native device: the node has 2 NICs Cilium could pick\n"
+	    "  MTU: 1450   # of enp7s0\n"
+	    "  ipam:\n"
+	    "    mode: kubernetes   # the pod CIDRs K3s assigns each node (the ranges a cloud "
+	    "controller routes)\n"
+	    "\n"
+	    "  as flags: --set routingMode=native --set ipv4NativeRoutingCIDR=10.42.0.0/16 --set "
+	    "autoDirectNodeRoutes=false --set kubeProxyReplacement=true --set "
+	    "k8sServiceHost=127.0.0.1 --set k8sServicePort=6444 --set devices='{enp7s0}' --set "
+	    "MTU=1450 --set ipam.mode=kubernetes\n");
+	free(text);
 }
 
 int main(int argc, char **argv)
@@ -753,6 +811,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_remediation_and_words),
 		cmocka_unit_test(test_evaluate_is_deterministic),
 		cmocka_unit_test(test_helm_values),
+		cmocka_unit_test(test_helm_values_hetzner_exact),
 	};
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
 	if (argc > 1)
