@@ -722,14 +722,9 @@ static void check_cilium_tunnel_mode(Evaluation *e, const CiliumFacts *cf, const
 	if (agent_knows && cf->agent.routing_mode == CILIUM_ROUTING_TUNNEL)
 		add_tunnel_mode(e, "cilium-agent",
 				"the running Cilium agent reports tunnel routing", cfg);
-	if (cfg && cilium_config_routing_mode(cfg) == CILIUM_ROUTING_TUNNEL) {
-		_cleanup_free_ char *what =
-		    format("Cilium's configuration (%s) asks for tunnel mode", cfg->dir);
-		if (what)
-			add_tunnel_mode(e, "routing-mode", what, cfg);
-		else
-			e->error = -ENOMEM;
-	}
+	if (cfg && cilium_config_routing_mode(cfg) == CILIUM_ROUTING_TUNNEL)
+		add_tunnel_mode(e, "routing-mode",
+				"cilium-config, as the agent reads it, asks for tunnel mode", cfg);
 	if (tunnel && !agent_knows && !cfg) {
 		_cleanup_free_ char *what = format("%s exists", tunnel->name);
 		if (what)
@@ -779,7 +774,7 @@ static bool cilium_keys(const CiliumFacts *cf, CiliumKeys *ret)
 		if (c->auto_direct_node_routes)
 			adr = strcmp(c->auto_direct_node_routes, "true") == 0;
 		*ret = (CiliumKeys){
-		    .where = c->dir,
+		    .where = "cilium-config",
 		    .mode = cilium_config_routing_mode(c),
 		    .native_cidr = c->ipv4_native_routing_cidr && c->ipv4_native_routing_cidr[0]
 				       ? c->ipv4_native_routing_cidr

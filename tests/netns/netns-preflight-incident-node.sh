@@ -31,8 +31,8 @@ expect_preflight 1 \
 ip netns exec "$NS" "$ROUTEGUARDCTL" --no-color preflight --config "$TMP/routeguard.yaml" \
 	--debug-host-root "$TMP/root" >"$TMP/preflight.txt" || true
 grep -q "NOT READY" "$TMP/preflight.txt" || fail "no NOT READY line"
-grep -q "Cilium 1.15 removed tunnel: the 1.15.3 chart dropped the Helm value without a word" "$TMP/preflight.txt" ||
-	fail "the tunnel=disabled explanation is missing"
+python3 -c 'import json,sys; m=[f["message"] for f in json.load(open(sys.argv[1]))["findings"] if f["check"] == "cilium-tunnel-mode"][0]; assert "the 1.15.3 chart dropped the Helm value without a word" in m, m' \
+	"$TMP/preflight.json" || fail "the tunnel=disabled explanation is missing"
 grep -q "routing mode tunnel (source config-map), agent absent" "$TMP/preflight.txt" || fail "the summary lacks Cilium's mode"
 grep -q -- "--set routingMode=native" "$TMP/preflight.txt" || fail "no Helm flags"
 [[ -e $TMP/cni/agent-net.d/10-flannel.conflist ]] || fail "preflight moved a file: it must change nothing"
