@@ -237,11 +237,6 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 	f->remediation = REMEDIATION_REMOVE_DEVICE;
 }
 
-static bool is_cilium_name(const char *name)
-{
-	return strncmp(name, "cilium_", 7) == 0;
-}
-
 static bool is_cilium_tunnel(const Link *l)
 {
 	return strcmp(l->name, "cilium_vxlan") == 0 || strcmp(l->name, "cilium_geneve") == 0;
@@ -275,7 +270,7 @@ static void check_devices(Evaluation *e)
 		if (is_cilium_tunnel(l))
 			continue; /* check_cilium() weighs it against better evidence */
 		if ((strcmp(l->kind, "vxlan") == 0 || strcmp(l->kind, "geneve") == 0) &&
-		    !is_cilium_name(l->name) && !device_in_keep(e->c, l->name))
+		    !device_name_is_cilium(l->name) && !device_in_keep(e->c, l->name))
 			add_tunnel_device(e, l);
 	}
 }
@@ -321,7 +316,7 @@ static void visit_route(const Route *r, void *userdata)
 				   l->name));
 			return;
 		}
-		if (r->nexthops[i].gw_family && !is_cilium_name(l->name) &&
+		if (r->nexthops[i].gw_family && !device_name_is_cilium(l->name) &&
 		    r->table == RT_TABLE_MAIN) {
 			if (grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
 				 sizeof(*w->pod_routes_via_gateway)) < 0) {
@@ -841,7 +836,7 @@ static const char *node_address_inside(const Evaluation *e, const Prefix *cidr,
 	size_t n;
 	const Link *const *links = netstate_links(e->ns, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(links[i]->name, "lo") == 0 || is_cilium_name(links[i]->name) ||
+		if (strcmp(links[i]->name, "lo") == 0 || device_name_is_cilium(links[i]->name) ||
 		    link_is_tunnel(links[i]) || strcmp(links[i]->kind, "bridge") == 0)
 			continue;
 		for (size_t j = 0; j < links[i]->n_addresses; j++) {

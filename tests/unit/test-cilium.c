@@ -19,6 +19,7 @@
 
 #include "cilium.h"
 #include "testdata.h"
+#include "unit-main.h"
 
 static void parse_file(const char *name, bool healthz, CiliumAgentView *v, int expected)
 {
@@ -414,7 +415,5 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_log_fatal_lines),   cmocka_unit_test(test_fatal_table),
 	    cmocka_unit_test(test_files_load),
 	};
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }
