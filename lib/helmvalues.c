@@ -55,8 +55,8 @@ static size_t count_candidate_nics(const NetState *ns)
 	return count;
 }
 
-void helm_values_compute(const Config *c, const NetState *ns, const HostFacts *h,
-			 const Verdict *v, HelmValues *ret)
+void helm_values_compute(const Config *c, const NetState *ns, const HostFacts *h, const Verdict *v,
+			 HelmValues *ret)
 {
 	HelmValues hv = {};
 	const Link *native = v->native_ifindex ? netstate_link(ns, v->native_ifindex) : NULL;
@@ -189,10 +189,11 @@ static void yaml(FILE *f, const HelmValues *hv, json_object *o, unsigned indent)
 		const char *why = comment(hv, key, buf, sizeof(buf));
 		fprintf(f, "%s%s\n", why[0] ? "   # " : "", why);
 		if (strcmp(key, "ipv4NativeRoutingCIDR") == 0 && hv->native_cidr_overlap[0])
-			fprintf(f,
-				"%*s# WARNING: %s overlaps the node network %s: traffic to the node "
-				"network would not be masqueraded\n",
-				(int)indent, "", hv->native_cidr, hv->native_cidr_overlap);
+			fprintf(
+			    f,
+			    "%*s# WARNING: %s overlaps the node network %s: traffic to the node "
+			    "network would not be masqueraded\n",
+			    (int)indent, "", hv->native_cidr, hv->native_cidr_overlap);
 	}
 }
 

@@ -36,8 +36,8 @@ typedef struct HelmValues {
 	char mtu_device[IFNAMSIZ];
 } HelmValues;
 
-void helm_values_compute(const Config *c, const NetState *ns, const HostFacts *h,
-			 const Verdict *v, HelmValues *ret);
+void helm_values_compute(const Config *c, const NetState *ns, const HostFacts *h, const Verdict *v,
+			 HelmValues *ret);
 /* {"routingMode": "native", "ipv4NativeRoutingCIDR": …, …} in Helm's nesting. */
 json_object *helm_values_to_json(const HelmValues *hv);
 /* The same values as a commented values.yaml, indented by indent spaces, then as --set flags. */
