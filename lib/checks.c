@@ -859,7 +859,9 @@ static void check_native_routing_cidr(Evaluation *e, const CiliumKeys *k)
 	const char *inside;
 	Prefix p;
 
-	cilium_native_cidr(e, ours);
+	/* routeguard.yaml's native-routing-cidr is the reference (cluster-cidr-mismatch holds K3s
+	 * to it) */
+	prefix_format(&e->c->native_routing_cidr, ours);
 	if (!k->native_cidr) {
 		if (k->mode == CILIUM_ROUTING_NATIVE)
 			mismatch(
