@@ -102,7 +102,11 @@ pkg_root_from() {
 }
 
 # in_root CMD...: runs CMD in the root, not booted (dpkg -i starts nothing there).
-in_root() { systemd-nspawn -q -D "$root" -M "$machine" --register=no --keep-unit --pipe "$@"; }
+# (nspawn's complaint about its propagation directory on the way out is noise: filtered.)
+in_root() {
+	systemd-nspawn -q -D "$root" -M "$machine" --register=no --keep-unit --pipe "$@" \
+		2> >(grep -v "Attempted to remove disk file system" >&2)
+}
 
 # The container's systemd: a process named systemd with our nspawn among its ancestors. (nspawn may
 # or may not put a helper process of its own in between, depending on the console.)
@@ -142,7 +146,8 @@ boot() {
 }
 inside() { nsenter -t "$init" -a "$@"; }
 poweroff() {
-	inside systemctl poweroff || true
+	# systemd may go down before it answers: "Connection reset by peer" is no failure.
+	inside systemctl poweroff 2>/dev/null || true
 	wait "$nspawn_pid" 2>/dev/null || true
 	nspawn_pid=""
 }
