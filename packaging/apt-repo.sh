@@ -123,7 +123,7 @@ gpg --armor --export "$fpr" >"$outdir/routeguard-archive-keyring.asc"
 
 # ---- the package
 if [[ -z $deb ]]; then
-	deb=$("$here/build-deb.sh" "$work/debs" $version) || die "the build failed"
+	deb=$("$here/build-deb.sh" "$work/debs" ${version:+"$version"}) || die "the build failed"
 fi
 pkg_version=$(dpkg-deb -f "$deb" Version)
 pkg_arch=$(dpkg-deb -f "$deb" Architecture)

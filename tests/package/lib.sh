@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the package tests: a Debian 12 root made once by debootstrap and cached in the build
 # tree, a copy of it per test, booted with systemd-nspawn -b --keep-unit --private-network
 # --register=no (no host systemd, no host network), and a cleanup on every exit.
