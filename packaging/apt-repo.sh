@@ -29,8 +29,8 @@ GnuPG runs in a temporary home: ~/.gnupg is never read or written.
 
 OUTDIR afterwards:
   dists/, pool/                        the repository (InRelease and Release.gpg signed)
-  routeguard-archive-keyring.gpg       the public key, binary, for signed-by=
-  routeguard-archive-keyring.asc       the same, armored, for cloud-init user data
+  routeguard-archive-keyring.gpg       the public key, binary, for signed-by= (and, as
+                                       base64, for packaging/cloud-init/routeguard.yaml)
   conf/, db/                           reprepro's configuration and database: keep them, they
                                        need not be served (nothing in them is secret)
 EOF
@@ -58,7 +58,7 @@ done
 [[ -n $outdir ]] || { usage >&2; exit 2; }
 [[ -z $version || -z $deb ]] || die "--version and --deb exclude each other"
 [[ -z $deb || -f $deb ]] || die "$deb: no such file"
-for tool in reprepro gpg gpgv dpkg-deb; do
+for tool in reprepro gpg gpgv dpkg-deb dpkg-parsechangelog; do
 	command -v "$tool" >/dev/null || die "$tool is missing (apt-get install reprepro gnupg dpkg-dev)"
 done
 
@@ -119,32 +119,40 @@ SignWith: $fpr
 EOF
 fi
 gpg --export "$fpr" >"$outdir/routeguard-archive-keyring.gpg"
-gpg --armor --export "$fpr" >"$outdir/routeguard-archive-keyring.asc"
 
-# ---- the package
-if [[ -z $deb ]]; then
-	deb=$("$here/build-deb.sh" "$work/debs" ${version:+"$version"}) || die "the build failed"
-fi
-pkg_version=$(dpkg-deb -f "$deb" Version)
-pkg_arch=$(dpkg-deb -f "$deb" Architecture)
-[[ $(dpkg-deb -f "$deb" Package) == routeguard ]] || die "$deb is not a routeguard package"
-
+# ---- the package: only a version higher than the published one goes in
 repo() { reprepro --basedir "$outdir" --gnupghome "$GNUPGHOME" --silent "$@"; }
-published=$(repo -A "$pkg_arch" --list-format '${version}\n' list "$codename" routeguard)
-if [[ -n $published ]] && dpkg --compare-versions "$pkg_version" le "$published"; then
-	if [[ $pkg_version == "$published" ]]; then
-		echo "apt-repo.sh: routeguard $published ($pkg_arch) is already published; nothing to do" >&2
-	else
-		die "routeguard $published is published, $pkg_version is older: publish a higher version"
+published_version() { repo -A "$1" --list-format '${version}\n' list "$codename" routeguard; }
+# is_new VERSION ARCH: true when VERSION is to be published, false when it already is; dies when older.
+is_new() {
+	local published
+	published=$(published_version "$2")
+	[[ -z $published ]] || dpkg --compare-versions "$1" gt "$published" && return 0
+	if [[ $1 == "$published" ]]; then
+		echo "apt-repo.sh: routeguard $published ($2) is already published; nothing to do" >&2
+		return 1
 	fi
-else
-	repo includedeb "$codename" "$deb" || die "reprepro includedeb failed"
+	die "routeguard $published is published, $1 is older: publish a higher version"
+}
+arch=$(dpkg --print-architecture)
+if [[ -z $deb ]]; then
+	want=${version:-$(dpkg-parsechangelog -l "$here/debian/changelog" -S Version)}
+	if is_new "$want" "$arch"; then
+		deb=$("$here/build-deb.sh" "$work/debs" ${version:+"$version"}) || die "the build failed"
+	fi
 fi
-# The indices are re-signed even when nothing was added: a key export or a lost signature repairs.
+if [[ -n $deb ]]; then
+	[[ $(dpkg-deb -f "$deb" Package) == routeguard ]] || die "$deb is not a routeguard package"
+	arch=$(dpkg-deb -f "$deb" Architecture)
+	if is_new "$(dpkg-deb -f "$deb" Version)" "$arch"; then
+		repo includedeb "$codename" "$deb" || die "reprepro includedeb failed"
+	fi
+fi
+# The indices are signed again even when nothing was added: a lost signature is repaired.
 repo export "$codename"
 
 # ---- the repository as a node will see it
 repo check "$codename" >/dev/null || die "reprepro check found problems"
 gpgv --keyring "$outdir/routeguard-archive-keyring.gpg" "$outdir/dists/$codename/InRelease" 2>"$work/gpgv.log" ||
 	{ cat "$work/gpgv.log" >&2; die "InRelease does not verify with the exported key"; }
-echo "published: routeguard $(repo -A "$pkg_arch" --list-format '${version}' list "$codename" routeguard) ($pkg_arch) in $outdir, signed by $fpr"
+echo "published: routeguard $(published_version "$arch") ($arch) in $outdir, signed by $fpr"
