@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon-cilium.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
 #include "daemon-hostfacts.h"
@@ -60,8 +61,10 @@ void daemon_evaluate(Daemon *d)
 
 	if (!mirror_is_synced(d->mirror))
 		return; /* a verdict on half a view would alert on things that are not so */
+	daemon_cilium_links_seen(d);
 	if (!daemon_hostfacts_ready(d))
 		return; /* the host's files are being read: their end evaluates */
+	d->hostfacts->cilium = daemon_cilium_facts(d);
 	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = tracker_history(d->tracker, now);
 	if ((r = evaluate(d->config, d->netstate, d->hostfacts, &history, &v)) < 0) {

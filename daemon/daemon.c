@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "alerts.h"
+#include "daemon-cilium.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
 #include "daemon-hostfacts.h"
@@ -145,6 +146,7 @@ int daemon_reload(Daemon *d, ConfigError *error)
 	/* Which routes are kept depends on the CIDR and peers: dump routes again. */
 	mirror_request_resync(d->mirror, SYNC_ROUTES4 | SYNC_ROUTES6);
 	watch_host_files(d);
+	daemon_cilium_reload(d);
 	d->hostfacts_stale = true;
 	daemon_schedule_evaluation(d);
 	log_info("Configuration reloaded from %s (%s mode)", d->options.config_path,
@@ -301,6 +303,8 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		return r;
 	d->hostfacts_stale = true; /* read by the first evaluation, off the loop */
 	watch_host_files(d);
+	if ((r = daemon_cilium_new(d)) < 0)
+		return r;
 
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
 	MirrorCallbacks cb = {
@@ -322,6 +326,7 @@ Daemon *daemon_free(Daemon *d)
 		return NULL;
 	unwatch(d);
 	daemon_hostfacts_abandon(d);
+	daemon_cilium_free(d);
 	mirror_free(d->mirror);
 	control_free(d->control);
 	enforcer_free(d->enforcer);
