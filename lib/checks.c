@@ -541,11 +541,22 @@ static void check_k3s(Evaluation *e)
 	if (!k)
 		return;
 	e->v->k3s_role = k->role;
-	for (size_t i = 0; i < k->n_problems && !e->error; i++)
-		add(e, CHECK_K3S_CONFIG_INVALID, k->problems[i].path,
-		    format("K3s configuration cannot be read: %s", k->problems[i].message),
-		    format("Fix the file (K3s will refuse it as well), "
-			   "then run routeguardctl preflight again"));
+	for (size_t i = 0; i < k3sconfig_n_problems(k) && !e->error; i++) {
+		const K3sProblem *p = k3sconfig_problem(k, i);
+		Finding *f = add(e, CHECK_K3S_CONFIG_INVALID, p->path,
+				 format("%s%s", p->warning ? "K3s ignores part of its configuration: "
+							   : "K3s configuration is invalid: ",
+					p->message),
+				 format(p->warning ? "Fix it where it is set, so that the file says "
+						     "what K3s does, then run routeguardctl "
+						     "preflight again"
+						   : "Fix it where it is set (K3s or systemd refuses "
+						     "it as well), then run routeguardctl preflight "
+						     "again"));
+		/* What K3s only ignores does not block readiness by itself. */
+		if (f && p->warning)
+			f->severity = SEVERITY_WARNING;
+	}
 	/* Flannel, network policy and kube-proxy are server flags: agents take them from the
 	 * servers. */
 	if (k->role != K3S_ROLE_SERVER)

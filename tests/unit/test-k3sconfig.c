@@ -54,7 +54,7 @@ static void test_files_in_order_last_wins(void **state)
 	assert_string_equal(k->flannel_backend.source, "/etc/rancher/k3s/config.yaml.d/50-old.yaml:1");
 	assert_true(k3s_value_is_true(&k->disable_network_policy));
 	assert_string_equal(k->disable_network_policy.source, "/etc/rancher/k3s/config.yaml:4");
-	assert_int_equal(k->n_problems, 0);
+	assert_int_equal(k3sconfig_n_problems(k), 0);
 	k3sconfig_free(k);
 }
 
@@ -102,11 +102,10 @@ static void test_installer_unit_flags(void **state)
 	yaml(k, "config.yaml", "flannel-backend: vxlan\ndisable-kube-proxy: true\n");
 	assert_int_equal(k3sconfig_apply_unit(k, "/etc/systemd/system/k3s.service", INSTALLER_UNIT), 0);
 	assert_int_equal(k->role, K3S_ROLE_SERVER);
-	assert_string_equal(k->role_source, "/etc/systemd/system/k3s.service");
+	assert_string_equal(k->role_source, "k3s.service: ExecStart");
 	/* flags override the files */
 	assert_string_equal(k3sconfig_flannel_backend(k), "none");
-	assert_string_equal(k->flannel_backend.source,
-			    "/etc/systemd/system/k3s.service: --flannel-backend");
+	assert_string_equal(k->flannel_backend.source, "k3s.service: ExecStart");
 	assert_true(k3s_value_is_true(&k->disable_network_policy));
 	assert_false(k3s_value_is_true(&k->disable_kube_proxy));
 	assert_int_equal(k3sconfig_cluster_cidr4(k, &p), 0);
@@ -139,13 +138,13 @@ static void test_broken_files_are_problems(void **state)
 	yaml(k, "/etc/rancher/k3s/config.yaml", "flannel-backend: [none\n");
 	yaml(k, "/etc/rancher/k3s/config.yaml.d/a.yaml", "- just a list\n");
 	yaml(k, "/etc/rancher/k3s/config.yaml.d/b.yaml", "flannel-backend: {a: b}\n");
-	assert_int_equal(k->n_problems, 3);
-	assert_string_equal(k->problems[0].path, "/etc/rancher/k3s/config.yaml");
-	assert_string_equal(k->problems[0].message,
-			    "/etc/rancher/k3s/config.yaml:2:1: YAML syntax: did not find expected ',' or ']'");
-	assert_string_equal(k->problems[1].message,
+	assert_int_equal(k3sconfig_n_problems(k), 3);
+	assert_string_equal(k3sconfig_problem(k, 0)->path, "/etc/rancher/k3s/config.yaml");
+	assert_string_equal(k3sconfig_problem(k, 0)->message,
+			    "/etc/rancher/k3s/config.yaml:2:1: YAML syntax: did not find expected ',' or ']': K3s refuses to start");
+	assert_string_equal(k3sconfig_problem(k, 1)->message,
 			    "/etc/rancher/k3s/config.yaml.d/a.yaml:1:1: found no mapping of keys at the top, expected keys such as flannel-backend: none");
-	assert_string_equal(k->problems[2].message,
+	assert_string_equal(k3sconfig_problem(k, 2)->message,
 			    "/etc/rancher/k3s/config.yaml.d/b.yaml:1:18: flannel-backend: found a mapping, expected a value or a list");
 	assert_null(k->flannel_backend.value);
 	k3sconfig_free(k);
@@ -196,7 +195,10 @@ static void test_load_from_disk(void **state)
 	write_text(file, "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s agent --flannel-backend none\n");
 	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_AGENT);
-	assert_string_equal(k3sconfig_flannel_backend(k), "none");
+	/* a server flag on an agent: K3s refuses to start, and the value is no agent's */
+	assert_null(k->flannel_backend.value);
+	assert_int_equal(k3sconfig_n_problems(k), 2); /* the flag, and the file's key */
+	assert_false(k3sconfig_problem(k, 0)->warning);
 	k3sconfig_free(k);
 
 	char cmd[300];
@@ -227,8 +229,7 @@ static void test_unit_dropins_from_the_search_path(void **state)
 	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_SERVER);
 	assert_string_equal(k3sconfig_flannel_backend(k), "none");
-	snprintf(file, sizeof(file), "%s: --flannel-backend", unit);
-	assert_string_equal(k->flannel_backend.source, file);
+	assert_string_equal(k->flannel_backend.source, "k3s.service.d/20-cilium.conf: ExecStart");
 	k3sconfig_free(k);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
