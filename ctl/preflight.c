@@ -41,9 +41,10 @@ static void print_helm_values(const CtlOptions *o, const HelmValues *hv)
 	       "[\"%s\"]\n",
 	       hv->pod_cidr);
 	if (hv->pod_cidr_overlap[0])
-		printf("    # WARNING: %s overlaps the node network %s: pick a pod CIDR apart from "
-		       "it\n",
-		       hv->pod_cidr, hv->pod_cidr_overlap);
+		printf(
+		    "    # WARNING: %s overlaps the node network %s on %s: pick a pod CIDR apart "
+		    "from it\n",
+		    hv->pod_cidr, hv->pod_cidr_overlap, hv->pod_cidr_overlap_device);
 	printf("\n  as flags: --set routingMode=native --set ipv4NativeRoutingCIDR=%s \\\n"
 	       "            --set autoDirectNodeRoutes=%s --set kubeProxyReplacement=%s \\\n",
 	       hv->native_cidr, hv->auto_direct_node_routes ? "true" : "false",
@@ -53,6 +54,85 @@ static void print_helm_values(const CtlOptions *o, const HelmValues *hv)
 	printf("            --set ipam.mode=cluster-pool --set "
 	       "ipam.operator.clusterPoolIPv4PodCIDRList='{%s}'\n",
 	       hv->pod_cidr);
+}
+
+/* The backend as this node can know it: an agent's is the servers' (DESIGN.md §5). */
+static const char *k3s_backend_text(const K3sConfig *k, char *buf, size_t size)
+{
+	if (k->role == K3S_ROLE_AGENT)
+		return "decided by the servers";
+	snprintf(buf, size, "%s (%s)", k3sconfig_flannel_backend(k),
+		 k->flannel_backend.source ? k->flannel_backend.source : "K3s's default");
+	return buf;
+}
+
+static void print_k3s(const K3sConfig *k)
+{
+	char backend[512];
+
+	if (k->role == K3S_ROLE_NONE) {
+		printf("  K3s            not found (no unit runs k3s server or agent, no config "
+		       "file): K3s checks skipped\n");
+	} else {
+		printf("  K3s            %s%s%s\n", k3s_role_to_string(k->role),
+		       k->role_source ? " per " : " (config files only)",
+		       k->role_source ? k->role_source : "");
+		printf("  flannel        %s\n", k3s_backend_text(k, backend, sizeof(backend)));
+		if (k->cni_dir)
+			printf("  containerd CNI %s (%s)\n", k->cni_dir, k->cni_dir_why);
+		else if (k->role == K3S_ROLE_AGENT)
+			printf("  containerd CNI unknown until K3s has started once (its "
+			       "containerd config.toml is not there)\n");
+	}
+	if (k->report.n_sources == 0)
+		return;
+	printf("  K3s sources    in the order read:\n");
+	for (size_t i = 0; i < k->report.n_sources; i++)
+		printf("    %2zu. %s  (%s)\n", i + 1, k->report.sources[i].path,
+		       k->report.sources[i].role);
+}
+
+static json_object *string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* What preflight read of K3s, for scripts: the same as the text. */
+static json_object *k3s_to_json(const K3sConfig *k)
+{
+	json_object *o = json_object_new_object(), *sources = json_object_new_array();
+
+	if (!o || !sources) {
+		json_object_put(o);
+		json_object_put(sources);
+		return NULL;
+	}
+	json_object_object_add(o, "role", json_object_new_string(k3s_role_to_string(k->role)));
+	json_object_object_add(o, "role-source", string_or_null(k->role_source));
+	json_object_object_add(o, "unit", string_or_null(k->unit));
+	json_object_object_add(o, "flannel-backend",
+			       k->role == K3S_ROLE_NONE
+				   ? NULL
+				   : json_object_new_string(k->role == K3S_ROLE_AGENT
+								? "decided by the servers"
+								: k3sconfig_flannel_backend(k)));
+	json_object_object_add(
+	    o, "flannel-backend-source",
+	    k->role == K3S_ROLE_SERVER ? string_or_null(k->flannel_backend.source) : NULL);
+	json_object_object_add(o, "config-file", string_or_null(k->config_file));
+	json_object_object_add(o, "config-file-source", string_or_null(k->config_file_why));
+	json_object_object_add(o, "containerd-cni-dir", string_or_null(k->cni_dir));
+	json_object_object_add(o, "containerd-cni-dir-source", string_or_null(k->cni_dir_why));
+	for (size_t i = 0; i < k->report.n_sources; i++) {
+		json_object *s = json_object_new_object();
+		json_object_object_add(s, "path",
+				       json_object_new_string(k->report.sources[i].path));
+		json_object_object_add(s, "read-as",
+				       json_object_new_string(k->report.sources[i].role));
+		json_object_array_add(sources, s);
+	}
+	json_object_object_add(o, "sources", sources);
+	return o;
 }
 
 static void print_summary(const CtlOptions *o, const Config *c, const NetState *ns,
@@ -75,14 +155,7 @@ static void print_summary(const CtlOptions *o, const Config *c, const NetState *
 	if (c->n_peers)
 		printf("  peers          %zu of %zu directly connected\n", v->n_peers_onlink,
 		       c->n_peers);
-	if (h->k3s->role == K3S_ROLE_NONE)
-		printf("  K3s            not found (%s, units): K3s checks skipped\n",
-		       c->k3s.config);
-	else
-		printf("  K3s            %s%s%s, flannel-backend %s\n",
-		       k3s_role_to_string(h->k3s->role), h->k3s->role_source ? " per " : "",
-		       h->k3s->role_source ? h->k3s->role_source : "",
-		       k3sconfig_flannel_backend(h->k3s));
+	print_k3s(h->k3s);
 	printf("  config         %s\n\n", c->path);
 }
 
@@ -135,6 +208,9 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	}
 	if (o->json) {
 		json_object_object_add(status, "helm-values", helm_values_to_json(&hv));
+		json_object_object_add(status, "pod-cidr-overlap",
+				       helm_values_overlap_to_json(&hv));
+		json_object_object_add(status, "k3s", k3s_to_json(h->k3s));
 		ctl_print_json(status);
 	} else {
 		print_summary(o, c, ns, h, v);

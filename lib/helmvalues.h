@@ -24,9 +24,12 @@ typedef struct HelmValues {
 	uint32_t mtu; /* 0: leave Cilium's default */
 	char pod_cidr[PREFIX_STRLEN]; /* for ipam.operator.clusterPoolIPv4PodCIDRList */
 	char pod_cidr_overlap[PREFIX_STRLEN]; /* a node network it overlaps, "" when none */
+	char pod_cidr_overlap_device[16];     /* the (non-pod) device that carries it */
 } HelmValues;
 
 void helm_values_compute(const Config *c, const NetState *ns, const HostFacts *h,
 			 const Verdict *v, HelmValues *ret);
 /* {"routingMode": "native", "ipv4NativeRoutingCIDR": …, …} in Helm's nesting. */
 json_object *helm_values_to_json(const HelmValues *hv);
+/* {"pod-cidr", "node-network", "device"} of the overlap, NULL (JSON null) when none. */
+json_object *helm_values_overlap_to_json(const HelmValues *hv);
