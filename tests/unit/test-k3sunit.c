@@ -299,12 +299,19 @@ static void test_display_names(void **state)
 
 int main(int argc, char **argv)
 {
+	/* one case a line: tests/CMakeLists.txt reads them */
+	// clang-format off
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_env_file_rules),  cmocka_unit_test(test_env_file_sources),
-	    cmocka_unit_test(test_specifiers),	    cmocka_unit_test(test_exec_quoting),
-	    cmocka_unit_test(test_exec_variables),  cmocka_unit_test(test_unit_environment_order),
-	    cmocka_unit_test(test_unit_exec_rules), cmocka_unit_test(test_display_names),
+		cmocka_unit_test(test_env_file_rules),
+		cmocka_unit_test(test_env_file_sources),
+		cmocka_unit_test(test_specifiers),
+		cmocka_unit_test(test_exec_quoting),
+		cmocka_unit_test(test_exec_variables),
+		cmocka_unit_test(test_unit_environment_order),
+		cmocka_unit_test(test_unit_exec_rules),
+		cmocka_unit_test(test_display_names),
 	};
+	// clang-format on
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
