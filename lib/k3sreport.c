@@ -78,9 +78,12 @@ int k3s_report_take(K3sReport *dst, K3sReport *src)
 	if (!p)
 		return -ENOMEM;
 	dst->problems = p;
-	memcpy(dst->sources + dst->n_sources, src->sources, src->n_sources * sizeof(*s));
+	if (src->n_sources)
+		memcpy(dst->sources + dst->n_sources, src->sources, src->n_sources * sizeof(*s));
 	dst->n_sources += src->n_sources;
-	memcpy(dst->problems + dst->n_problems, src->problems, src->n_problems * sizeof(*p));
+	if (src->n_problems)
+		memcpy(dst->problems + dst->n_problems, src->problems,
+		       src->n_problems * sizeof(*p));
 	dst->n_problems += src->n_problems;
 	free(src->sources);
 	free(src->problems);

@@ -714,11 +714,13 @@ static int apply_environment(K3sUnitRun *run, const char *root, const UnitAssign
 		return -ENOMEM;
 	if ((r = specifiers_or_warn(run, root, a, &text)) < 0 || !text)
 		return r;
-	if ((r = split(text, true, &w, &odd)) == -EBADMSG)
+	if ((r = split(text, true, &w, &odd)) == -EBADMSG) {
+		words_clear(&w);
 		return k3s_report_problem(&run->report, true, k3s_strip_root(root, a->path),
 					  "%s:%u: Environment= has an unterminated quote or a bad "
 					  "escape: systemd ignores the line",
 					  k3s_strip_root(root, a->path), a->line);
+	}
 	for (size_t i = 0; r == 0 && i < w.n; i++) {
 		char *eq = strchr(w.items[i], '=');
 		if (!eq || !env_name_valid(w.items[i], (size_t)(eq - w.items[i])))
@@ -808,7 +810,8 @@ static int build_argv(K3sUnitRun *run, const char *root, const UnitAssignment *a
 					 &rest, &n_rest)) == 0) {
 			K3sArg *all = realloc(head.items, (1 + n_rest) * sizeof(*all));
 			if (all) {
-				memcpy(all + 1, rest, n_rest * sizeof(*all));
+				if (n_rest)
+					memcpy(all + 1, rest, n_rest * sizeof(*all));
 				free(rest);
 				run->argv = all;
 				run->argc = 1 + n_rest;
