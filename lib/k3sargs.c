@@ -627,18 +627,29 @@ int k3s_config_choose(const K3sArg *argv, size_t argc, const K3sEnv *env, const 
 /* ---- the flags ---- */
 
 typedef struct Flag {
-	const char *text; /* "--name=value" from a file is built into buf */
+	const char *text; /* "--name=value" from a file is built into texts[] */
 	const char *source;
-	bool from_file;
-	const char *file_key; /* for a file's flag: the key, to name it */
+	const char *file; /* the file to fix, the subject of a finding; NULL: the source */
 } Flag;
 
-static int set_value(K3sValue *v, const char *value, bool append, const char *source)
+/* The file a problem is in: a flag's file, else its source. */
+static const char *flag_file(const Flag *f)
 {
-	char *joined = NULL, *src = strdup(source);
+	return f->file ? f->file : f->source;
+}
 
-	if (!src)
+static int set_value(K3sValue *v, const char *value, bool append, const char *source,
+		     const char *file)
+{
+	char *joined = NULL, *src = strdup(source), *f = strdup(file ? file : source);
+
+	if (!src || !f) {
+		free(src);
+		free(f);
 		return -ENOMEM;
+	}
+	free(v->file);
+	v->file = f;
 	if (append && v->value && *v->value && *value) {
 		if (asprintf(&joined, "%s,%s", v->value, value) < 0)
 			joined = NULL;
@@ -662,6 +673,7 @@ static void clear_value(K3sValue *v)
 {
 	free(v->value);
 	free(v->source);
+	free(v->file);
 	*v = (K3sValue){};
 }
 
@@ -687,7 +699,17 @@ K3sRole k3s_command_role(const K3sArg *argv, size_t argc, size_t *ret_sub)
 
 /* Flags of a file as K3s splices them in: server drops what it does not know, agent refuses
  * server flags. Returns the number of flags kept in out, or -ENOMEM. */
-static int file_flags(K3sConfig *k, const K3sFiles *files, bool agent, Flag *out, char **texts)
+/* "FILE:LINE" → FILE */
+static char *without_line(const char *source)
+{
+	const char *colon = strrchr(source, ':');
+	return colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)
+		   ? strndup(source, (size_t)(colon - source))
+		   : strdup(source);
+}
+
+static int file_flags(K3sConfig *k, const K3sFiles *files, bool agent, Flag *out, char **texts,
+		      char **paths)
 {
 	int n = 0, r;
 
@@ -695,27 +717,29 @@ static int file_flags(K3sConfig *k, const K3sFiles *files, bool agent, Flag *out
 		const K3sFileKey *key = &files->keys[i];
 		const FlagSpec *spec = flag_spec(key->name, strlen(key->name));
 		const char *where = key->n ? key->items[key->n - 1].source : "?";
+		_cleanup_free_ char *file = without_line(where);
+		if (!file)
+			return -ENOMEM;
 		if (spec && spec->modern) {
 			if (agent)
 				r = k3s_report_problem(
-				    &k->eval, false, where,
+				    &k->eval, false, file,
 				    "%s: %s was removed in K3s v1.26: k3s agent refuses to start "
 				    "(flag provided but not defined); use %s",
 				    where, key->name, spec->modern);
 			else
 				r = k3s_report_problem(
-				    &k->eval, true, where,
+				    &k->eval, true, file,
 				    "%s: %s was removed in K3s v1.26: the server skips it "
 				    "(\"Unknown flag --%s found in config.yaml, skipping\"), so it "
-				    "has "
-				    "no effect; use %s",
+				    "has no effect; use %s",
 				    where, key->name, key->name, spec->modern);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		if (spec && spec->server_only && agent) {
-			if ((r = k3s_report_problem(&k->eval, false, where,
+			if ((r = k3s_report_problem(&k->eval, false, file,
 						    "%s: %s is a server flag: k3s agent refuses to "
 						    "start (flag provided "
 						    "but not defined: -%s); agents take it from "
@@ -730,7 +754,9 @@ static int file_flags(K3sConfig *k, const K3sFiles *files, bool agent, Flag *out
 			if (asprintf(&texts[n], "%s%s=%s", dashes, key->name, key->items[j].value) <
 			    0)
 				return -ENOMEM;
-			out[n] = (Flag){texts[n], key->items[j].source, true, key->name};
+			if (!(paths[n] = without_line(key->items[j].source)))
+				return -ENOMEM;
+			out[n] = (Flag){texts[n], key->items[j].source, paths[n]};
 			n++;
 		}
 	}
@@ -741,7 +767,7 @@ static int ignored_from(K3sConfig *k, const Flag *flags, size_t n, size_t i, con
 {
 	if (i >= n)
 		return 0;
-	return k3s_report_problem(&k->eval, true, flags[i].source,
+	return k3s_report_problem(&k->eval, true, flag_file(&flags[i]),
 				  "%s: K3s stops reading flags at '%s'%s: the %zu argument(s) from "
 				  "there on are ignored",
 				  flags[i].source, flags[i].text, why, n - i);
@@ -763,7 +789,7 @@ static int apply_flags(K3sConfig *k, const Flag *flags, size_t n, bool agent)
 			return ignored_from(k, flags, n, i + 1, " after \"--\"");
 		const char *name = s + 1 + (s[1] == '-');
 		if (name[0] == '-' || name[0] == '=')
-			return k3s_report_problem(&k->eval, false, flags[i].source,
+			return k3s_report_problem(&k->eval, false, flag_file(&flags[i]),
 						  "%s: bad flag syntax '%s': K3s refuses to start",
 						  flags[i].source, s);
 		const char *eq = strchr(name, '=');
@@ -773,12 +799,12 @@ static int apply_flags(K3sConfig *k, const Flag *flags, size_t n, bool agent)
 
 		if (spec && spec->modern)
 			r = k3s_report_problem(
-			    &k->eval, false, flags[i].source,
+			    &k->eval, false, flag_file(&flags[i]),
 			    "%s: --%.*s was removed in K3s v1.26: K3s refuses to "
 			    "start (flag provided but not defined); use %s",
 			    flags[i].source, (int)len, name, spec->modern);
 		else if (spec && spec->server_only && agent)
-			r = k3s_report_problem(&k->eval, false, flags[i].source,
+			r = k3s_report_problem(&k->eval, false, flag_file(&flags[i]),
 					       "%s: --%.*s is a server flag: k3s agent refuses to "
 					       "start (flag provided but not defined); agents take "
 					       "it from the servers",
@@ -790,7 +816,7 @@ static int apply_flags(K3sConfig *k, const Flag *flags, size_t n, bool agent)
 			if (i + 1 >= n) {
 				if (spec)
 					return k3s_report_problem(
-					    &k->eval, false, flags[i].source,
+					    &k->eval, false, flag_file(&flags[i]),
 					    "%s: --%.*s needs a value: K3s refuses to start",
 					    flags[i].source, (int)len, name);
 				continue; /* an unknown flag last: taken as a boolean */
@@ -813,9 +839,11 @@ static int apply_flags(K3sConfig *k, const Flag *flags, size_t n, bool agent)
 				    source, value, (int)len, name);
 				continue;
 			}
-			r = set_value(value_at(k, spec), b ? "true" : "false", false, source);
+			r = set_value(value_at(k, spec), b ? "true" : "false", false, source,
+				      flags[i].file);
 		} else {
-			r = set_value(value_at(k, spec), value, spec->kind == FLAG_SLICE, source);
+			r = set_value(value_at(k, spec), value, spec->kind == FLAG_SLICE, source,
+				      flags[i].file);
 		}
 	}
 	return r;
@@ -830,12 +858,12 @@ static int check_backend(K3sConfig *k)
 	    strcmp(b, "wireguard-native") == 0)
 		return 0;
 	if (strcmp(b, "wireguard") == 0 || strcmp(b, "ipsec") == 0)
-		return k3s_report_problem(&k->eval, false, k->flannel_backend.source,
+		return k3s_report_problem(&k->eval, false, k->flannel_backend.file,
 					  "%s: flannel-backend %s was removed (wireguard in v1.27, "
 					  "ipsec in v1.28): K3s refuses to start; use "
 					  "wireguard-native, or none for Cilium",
 					  k->flannel_backend.source, b);
-	return k3s_report_problem(&k->eval, false, k->flannel_backend.source,
+	return k3s_report_problem(&k->eval, false, k->flannel_backend.file,
 				  "%s: flannel-backend '%s' is none of none, vxlan, host-gw, "
 				  "wireguard-native: K3s refuses to start",
 				  k->flannel_backend.source, b);
@@ -863,21 +891,24 @@ int k3s_args_evaluate(K3sConfig *k, const K3sArg *argv, size_t argc, const K3sFi
 	for (size_t i = 0; files && i < files->n; i++)
 		max += files->keys[i].n;
 	Flag *flags = calloc(max + 1, sizeof(*flags));
-	char **texts = calloc(max + 1, sizeof(*texts));
-	if (!flags || !texts)
+	char **texts = calloc(max + 1, sizeof(*texts)), **paths = calloc(max + 1, sizeof(*paths));
+	if (!flags || !texts || !paths)
 		r = -ENOMEM;
-	if (r == 0 && (r = file_flags(k, files, agent, flags, texts)) >= 0) {
+	if (r == 0 && (r = file_flags(k, files, agent, flags, texts, paths)) >= 0) {
 		n_file = (size_t)r;
 		for (size_t i = sub + 1; i < argc; i++)
 			flags[n_file + i - sub - 1] =
-			    (Flag){argv[i].text, argv[i].source, false, NULL};
+			    (Flag){argv[i].text, argv[i].source, argv[i].file};
 		r = apply_flags(k, flags, n_file + argc - sub - 1, agent);
 	}
 	if (r == 0)
 		r = check_backend(k);
-	for (size_t i = 0; texts && i < max; i++)
+	for (size_t i = 0; texts && paths && i < max; i++) {
 		free(texts[i]);
+		free(paths[i]);
+	}
 	free(texts);
+	free(paths);
 	free(flags);
 	return r;
 }

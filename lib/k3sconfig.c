@@ -35,6 +35,7 @@ static void value_clear(K3sValue *v)
 {
 	free(v->value);
 	free(v->source);
+	free(v->file);
 	*v = (K3sValue){};
 }
 
@@ -84,8 +85,8 @@ static int recompute(K3sConfig *k)
 {
 	if (k->n_cli > 0)
 		return k3s_args_evaluate(k, k->cli, k->n_cli, k->files);
-	K3sArg implicit[] = {{(char *)"k3s", (char *)"no K3s unit"},
-			     {(char *)"server", (char *)"no K3s unit"}};
+	K3sArg implicit[] = {{(char *)"k3s", (char *)"no K3s unit", NULL},
+			     {(char *)"server", (char *)"no K3s unit", NULL}};
 	int r = k3s_args_evaluate(k, implicit, ELEMENTSOF(implicit), k->files);
 	free(k->role_source);
 	k->role_source = NULL;

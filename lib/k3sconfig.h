@@ -27,6 +27,7 @@ typedef struct K3sValue {
 	char *value; /* NULL when no file or flag sets it (the K3s default applies); booleans are
 			"true" or "false", slices joined with commas */
 	char *source;
+	char *file; /* the file to fix: the config file, or the unit file or drop-in */
 } K3sValue;
 
 struct K3sFiles;

@@ -495,6 +495,7 @@ void k3s_args_free(K3sArg *args, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(args[i].text);
 		free(args[i].source);
+		free(args[i].file);
 	}
 	free(args);
 }
@@ -504,17 +505,19 @@ typedef struct Args {
 	size_t n;
 } Args;
 
-static int args_push(Args *a, char *text, const char *source)
+static int args_push(Args *a, char *text, const char *source, const char *file)
 {
-	char *s = strdup(source);
-	K3sArg *grown = text && s ? realloc(a->items, (a->n + 1) * sizeof(*grown)) : NULL;
+	char *s = strdup(source), *f = file ? strdup(file) : NULL;
+	K3sArg *grown =
+	    text && s && (f || !file) ? realloc(a->items, (a->n + 1) * sizeof(*grown)) : NULL;
 	if (!grown) {
 		free(text);
 		free(s);
+		free(f);
 		return -ENOMEM;
 	}
 	a->items = grown;
-	a->items[a->n++] = (K3sArg){text, s};
+	a->items[a->n++] = (K3sArg){text, s, f};
 	return 0;
 }
 
@@ -577,7 +580,7 @@ static const char *var_source(const K3sEnv *env, const char *name, size_t n)
 }
 
 int k3s_exec_expand(char *const *words, size_t n, const K3sEnv *env, const char *source,
-		    K3sArg **ret, size_t *ret_n)
+		    const char *file, K3sArg **ret, size_t *ret_n)
 {
 	Args a = {};
 	int r = 0;
@@ -586,7 +589,7 @@ int k3s_exec_expand(char *const *words, size_t n, const K3sEnv *env, const char 
 		const char *w = words[i];
 		char *via = NULL;
 		if (!env) { /* the ":" prefix: words as written */
-			r = args_push(&a, strdup(w), source);
+			r = args_push(&a, strdup(w), source, file);
 			continue;
 		}
 		if (w[0] == '$' && env_name_valid(w + 1, strlen(w + 1))) {
@@ -602,7 +605,7 @@ int k3s_exec_expand(char *const *words, size_t n, const K3sEnv *env, const char 
 			if (r == 0 && (r = split(v, false, &split_words, &odd)) == -EBADMSG)
 				r = 0; /* an unterminated quote: what was split so far */
 			for (size_t j = 0; r == 0 && j < split_words.n; j++)
-				r = args_push(&a, TAKE_PTR(split_words.items[j]), via);
+				r = args_push(&a, TAKE_PTR(split_words.items[j]), via, file);
 			words_clear(&split_words);
 			free(via);
 			continue;
@@ -614,7 +617,7 @@ int k3s_exec_expand(char *const *words, size_t n, const K3sEnv *env, const char 
 		if (vs && asprintf(&via, "%s via %s", source, vs) < 0)
 			via = NULL, r = -ENOMEM;
 		if (r == 0)
-			r = args_push(&a, text, via ? via : source);
+			r = args_push(&a, text, via ? via : source, file);
 		else
 			free(text);
 		free(via);
@@ -805,9 +808,10 @@ static int build_argv(K3sUnitRun *run, const char *root, const UnitAssignment *a
 		Args head = {};
 		K3sArg *rest = NULL;
 		size_t n_rest = 0;
-		if ((r = args_push(&head, strdup(program), src)) == 0 &&
+		const char *file = k3s_strip_root(root, a->path);
+		if ((r = args_push(&head, strdup(program), src, file)) == 0 &&
 		    (r = k3s_exec_expand(words + first, n - first, no_env ? NULL : &run->env, src,
-					 &rest, &n_rest)) == 0) {
+					 file, &rest, &n_rest)) == 0) {
 			K3sArg *all = realloc(head.items, (1 + n_rest) * sizeof(*all));
 			if (all) {
 				if (n_rest)

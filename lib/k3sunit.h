@@ -42,6 +42,7 @@ typedef struct K3sEnv {
 typedef struct K3sArg {
 	char *text;
 	char *source;
+	char *file; /* the unit file or drop-in it is in (without the test root), for findings */
 } K3sArg;
 
 typedef struct K3sUnitRun {
@@ -75,7 +76,7 @@ _must_check_ int k3s_exec_split(const char *line, char ***ret, size_t *ret_n, bo
 /* Replaces $VAR and ${VAR} in words as systemd does before exec; env NULL (the ":" prefix)
  * leaves them as written. Returns 0 or -ENOMEM. */
 _must_check_ int k3s_exec_expand(char *const *words, size_t n, const K3sEnv *env,
-				 const char *source, K3sArg **ret, size_t *ret_n);
+				 const char *source, const char *file, K3sArg **ret, size_t *ret_n);
 
 void k3s_args_free(K3sArg *args, size_t n);
 

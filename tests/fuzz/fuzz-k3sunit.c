@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n_args = 0;
 		if (k3s_exec_split(a->value, &words, &n, &odd) < 0)
 			continue;
-		if (k3s_exec_expand(words, n, &env, "fuzz: ExecStart", &args, &n_args) < 0 ||
+		if (k3s_exec_expand(words, n, &env, "fuzz: ExecStart", "fuzz", &args, &n_args) <
+			0 ||
 		    k3sconfig_new(&k) < 0 || k3s_args_evaluate(k, args, n_args, k->files) < 0)
 			abort();
 		k3sconfig_free(k);

@@ -78,7 +78,8 @@ static K3sConfig *config_of(const char *const *yaml, size_t n_yaml, const char *
 						      strlen(yaml[i + 1])),
 				 0);
 	for (size_t i = 0; i < argc; i++)
-		args[i] = (K3sArg){(char *)argv[i], (char *)"k3s.service: ExecStart"};
+		args[i] = (K3sArg){(char *)argv[i], (char *)"k3s.service: ExecStart",
+				   (char *)"/etc/systemd/system/k3s.service"};
 	assert_int_equal(k3s_args_evaluate(k, args, argc, k->files), 0);
 	return k;
 }
@@ -197,7 +198,9 @@ static void test_agent_refuses_server_flags(void **state)
 	assert_null(k->flannel_backend.value);
 	assert_int_equal(k->eval.n_problems, 1);
 	assert_false(k->eval.problems[0].warning);
-	assert_string_equal(k->eval.problems[0].path, "/etc/rancher/k3s/config.yaml:2");
+	assert_string_equal(k->eval.problems[0].path, "/etc/rancher/k3s/config.yaml");
+	assert_non_null(
+	    strstr(k->eval.problems[0].message, "/etc/rancher/k3s/config.yaml:2: flannel-backend"));
 	k3sconfig_free(k);
 
 	k = config_of(YAML(), ARGV("/usr/local/bin/k3s", "agent", "--disable-network-policy"));
@@ -229,13 +232,13 @@ static void test_config_choice(void **state)
 {
 	K3sEnv env = {};
 	char *path = NULL, *why = NULL;
-	K3sArg argv[] = {{"/usr/local/bin/k3s", "u: ExecStart"},
-			 {"--debug", "u: ExecStart"},
-			 {"server", "u: ExecStart"},
-			 {"--disable=x", "u: ExecStart"},
-			 {"-c", "u: ExecStart"},
-			 {"/srv/k3s.yaml", "u: ExecStart"},
-			 {"--config=/srv/other.yaml", "u: ExecStart"}};
+	K3sArg argv[] = {{"/usr/local/bin/k3s", "u: ExecStart", NULL},
+			 {"--debug", "u: ExecStart", NULL},
+			 {"server", "u: ExecStart", NULL},
+			 {"--disable=x", "u: ExecStart", NULL},
+			 {"-c", "u: ExecStart", NULL},
+			 {"/srv/k3s.yaml", "u: ExecStart", NULL},
+			 {"--config=/srv/other.yaml", "u: ExecStart", NULL}};
 
 	/* the default */
 	assert_int_equal(
@@ -306,7 +309,7 @@ static void test_dropins_on_disk(void **state)
 	assert_int_equal(k3sconfig_new(&k), 0);
 	int n = k3s_files_load(k->files, &k->report, dir, "/etc/rancher/k3s/config.yaml", false);
 	assert_int_equal(n, 4);
-	K3sArg argv[] = {{"k3s", "u"}, {"server", "u"}};
+	K3sArg argv[] = {{"k3s", "u", NULL}, {"server", "u", NULL}};
 	assert_int_equal(k3s_args_evaluate(k, argv, 2, k->files), 0);
 	assert_string_equal(k3sconfig_flannel_backend(k), "vxlan");
 	assert_string_equal(k->flannel_backend.source,

@@ -137,7 +137,7 @@ static void test_exec_variables(void **state)
 			 "${UNSET}", "$$ARGS",	"x$ARGS",	  "${UNSET:-def}", "${ARGS:+alt}"};
 	K3sArg *args = NULL;
 	size_t n = 0;
-	assert_int_equal(k3s_exec_expand(words, ELEMENTSOF(words), &e, "u: ExecStart", &args, &n),
+	assert_int_equal(k3s_exec_expand(words, ELEMENTSOF(words), &e, "u: ExecStart", "u", &args, &n),
 			 0);
 	const char *want[] = {"--flannel-backend=none",
 			      "a b",
