@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "hostfacts.h"
+#include "unit-main.h"
 
 /* As K3s writes it with Flannel on. */
 static const char FLANNEL_CONFLIST[] =
@@ -170,8 +171,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_systemd_booleans),
 		cmocka_unit_test(test_host_from_a_root),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

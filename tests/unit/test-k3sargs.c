@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "k3sargs.h"
+#include "unit-main.h"
 
 static void test_go_parse_bool(void **state)
 {
@@ -358,7 +359,5 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_config_choice),
 	    cmocka_unit_test(test_dropins_on_disk),
 	};
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "k3sconfig.h"
+#include "unit-main.h"
 
 static K3sConfig *fresh(void)
 {
@@ -429,8 +430,5 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_agent_and_containerd),
 	    cmocka_unit_test(test_flags_through_env_variable),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "k3sunit.h"
+#include "unit-main.h"
 
 static const char *env(const K3sEnv *e, const char *name)
 {
@@ -137,8 +138,8 @@ static void test_exec_variables(void **state)
 			 "${UNSET}", "$$ARGS",	"x$ARGS",	  "${UNSET:-def}", "${ARGS:+alt}"};
 	K3sArg *args = NULL;
 	size_t n = 0;
-	assert_int_equal(k3s_exec_expand(words, ELEMENTSOF(words), &e, "u: ExecStart", "u", &args, &n),
-			 0);
+	assert_int_equal(
+	    k3s_exec_expand(words, ELEMENTSOF(words), &e, "u: ExecStart", "u", &args, &n), 0);
 	const char *want[] = {"--flannel-backend=none",
 			      "a b",
 			      "--x",
@@ -299,20 +300,11 @@ static void test_display_names(void **state)
 
 int main(int argc, char **argv)
 {
-	/* one case a line: tests/CMakeLists.txt reads them */
-	// clang-format off
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_env_file_rules),
-		cmocka_unit_test(test_env_file_sources),
-		cmocka_unit_test(test_specifiers),
-		cmocka_unit_test(test_exec_quoting),
-		cmocka_unit_test(test_exec_variables),
-		cmocka_unit_test(test_unit_environment_order),
-		cmocka_unit_test(test_unit_exec_rules),
-		cmocka_unit_test(test_display_names),
+	    cmocka_unit_test(test_env_file_rules),  cmocka_unit_test(test_env_file_sources),
+	    cmocka_unit_test(test_specifiers),	    cmocka_unit_test(test_exec_quoting),
+	    cmocka_unit_test(test_exec_variables),  cmocka_unit_test(test_unit_environment_order),
+	    cmocka_unit_test(test_unit_exec_rules), cmocka_unit_test(test_display_names),
 	};
-	// clang-format on
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "unit-main.h"
 #include "unitfile.h"
 
 static UnitFile *parse(const char *text, size_t len)
@@ -404,5 +405,5 @@ int main(int argc, char **argv)
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }
