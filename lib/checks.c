@@ -584,16 +584,17 @@ static void check_k3s(Evaluation *e)
 	check_cluster_cidr(e, k);
 }
 
-/* Whether a CNI file sits in a directory containerd is known not to read. */
+/* Whether a CNI file sits in the directory containerd is known not to read; a directory of
+ * cni.conf-dirs that is neither /etc/cni/net.d nor K3s's own cannot be judged. */
 static bool cni_dir_unread(const K3sConfig *k, const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	if (!k || !k->cni_dir_host || !slash)
+	if (!k || !k->cni_unread_dir_host || !slash)
 		return false;
-	size_t n = strlen(k->cni_dir_host);
-	while (n > 1 && k->cni_dir_host[n - 1] == '/')
+	size_t n = strlen(k->cni_unread_dir_host);
+	while (n > 1 && k->cni_unread_dir_host[n - 1] == '/')
 		n--;
-	return !((size_t)(slash - path) == n && strncmp(path, k->cni_dir_host, n) == 0);
+	return (size_t)(slash - path) == n && strncmp(path, k->cni_unread_dir_host, n) == 0;
 }
 
 static void check_cni_files(Evaluation *e)

@@ -59,6 +59,7 @@ K3sConfig *k3sconfig_free(K3sConfig *k)
 	free(k->cni_dir);
 	free(k->cni_dir_host);
 	free(k->cni_dir_why);
+	free(k->cni_unread_dir_host);
 	k3s_report_clear(&k->report);
 	k3s_report_clear(&k->eval);
 	if (k->files)
@@ -322,15 +323,26 @@ static int containerd_conf_dir(const char *text, char **ret, unsigned *ret_line)
 	return 0;
 }
 
-static int set_cni_dir(K3sConfig *k, const char *root, const char *dir, char *why)
+/* dir is what containerd reads; of the two directories K3s nodes have, the other is unread. */
+static int set_cni_dir(K3sConfig *k, const char *root, const char *dir, const char *k3s_dir,
+		       char *why)
 {
+	const char *other = strcmp(dir, CONTAINERD_DEFAULT_CNI_DIR) == 0 ? k3s_dir
+			    : strcmp(dir, k3s_dir) == 0 ? CONTAINERD_DEFAULT_CNI_DIR
+							: NULL;
 	free(k->cni_dir);
 	free(k->cni_dir_host);
 	free(k->cni_dir_why);
+	free(k->cni_unread_dir_host);
 	k->cni_dir_why = why;
 	k->cni_dir = strdup(dir);
+	k->cni_unread_dir_host = NULL;
 	if (!why || !k->cni_dir || asprintf(&k->cni_dir_host, "%s%s", root, dir) < 0) {
 		k->cni_dir_host = NULL;
+		return -ENOMEM;
+	}
+	if (other && asprintf(&k->cni_unread_dir_host, "%s%s", root, other) < 0) {
+		k->cni_unread_dir_host = NULL;
 		return -ENOMEM;
 	}
 	return 0;
@@ -354,7 +366,8 @@ static int find_cni_dir(K3sConfig *k, const char *root)
 			     k->flannel_backend.source ? k->flannel_backend.source
 						       : "K3s's default") < 0)
 			return -ENOMEM;
-		return set_cni_dir(k, root, none ? CONTAINERD_DEFAULT_CNI_DIR : k3s_dir, why);
+		return set_cni_dir(k, root, none ? CONTAINERD_DEFAULT_CNI_DIR : k3s_dir, k3s_dir,
+				   why);
 	}
 	if (k->role != K3S_ROLE_AGENT)
 		return 0;
@@ -378,11 +391,11 @@ static int find_cni_dir(K3sConfig *k, const char *root)
 	if (r == 0) {
 		if (asprintf(&why, "%s has no conf_dir: containerd's default", toml) < 0)
 			return -ENOMEM;
-		return set_cni_dir(k, root, CONTAINERD_DEFAULT_CNI_DIR, why);
+		return set_cni_dir(k, root, CONTAINERD_DEFAULT_CNI_DIR, k3s_dir, why);
 	}
 	if (asprintf(&why, "%s:%u, rendered at K3s's last start", toml, line) < 0)
 		return -ENOMEM;
-	return set_cni_dir(k, root, dir, why);
+	return set_cni_dir(k, root, dir, k3s_dir, why);
 }
 
 /* ---- all of it ---- */

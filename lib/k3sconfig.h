@@ -52,6 +52,9 @@ typedef struct K3sConfig {
 	char *cni_dir;	    /* as the node names it */
 	char *cni_dir_host; /* below the test root: what CNI file paths are compared with */
 	char *cni_dir_why;
+	/* The other of /etc/cni/net.d and K3s's own directory (below the test root) when
+	 * containerd is known to read the one above: what is there is not read. */
+	char *cni_unread_dir_host;
 	K3sReport report; /* sources read in order, and problems found reading them */
 	K3sReport eval;	  /* problems found evaluating the flags */
 	/* what k3sconfig_apply_yaml() and k3sconfig_apply_unit() gathered */

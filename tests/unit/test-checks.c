@@ -195,6 +195,7 @@ static void agent_cni_leftovers(Node *n)
 	k3s_agent_defaults(n);
 	n->h->k3s->cni_dir = strdup("/etc/cni/net.d");
 	n->h->k3s->cni_dir_host = strdup("/etc/cni/net.d");
+	n->h->k3s->cni_unread_dir_host = strdup("/var/lib/rancher/k3s/agent/etc/cni/net.d");
 	n->h->k3s->cni_dir_why = strdup("config.toml has no conf_dir: containerd's default");
 	add_cni(n, "/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist",
 		"{\"name\":\"cbr0\",\"plugins\":[{\"type\":\"flannel\"}]}");
