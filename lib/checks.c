@@ -472,7 +472,7 @@ static const char *k3s_file(const K3sConfig *k)
 	return k->config_file ? k->config_file : "/etc/rancher/k3s/config.yaml";
 }
 
-/* " (SOURCE)" of a value, or "(not set: K3s's default)". */
+/* Where a value was set ("FILE:LINE", "UNIT: ExecStart"), or that K3s's default applies. */
 static char *k3s_where(const K3sValue *v)
 {
 	return v->source ? format("%s", v->source) : format("not set: K3s's default");

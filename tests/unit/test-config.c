@@ -282,6 +282,9 @@ static void test_shipped_default_file(void **state)
 	assert_int_equal(c->mode, MODE_OBSERVE);
 	assert_int_equal(c->devices.n_remove, 4);
 	assert_int_equal(c->enforce.recreate_count, 5);
+	/* K3s's units are discovered unless a file sets them */
+	assert_false(c->k3s.units_set);
+	assert_false(c->k3s.config_set);
 	config_free(c);
 }
 
