@@ -33,14 +33,14 @@ step "pod addresses are no node network; a NIC's address is, in text and JSON al
 n link add cilium_host type veth peer name cilium_net
 n addr add 10.42.0.77/32 dev cilium_host
 expect_preflight 0
-[[ $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pod-cidr-overlap"])' "$TMP/preflight.json") == None ]] \
+[[ $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["node-network-overlap"])' "$TMP/preflight.json") == None ]] \
 	|| fail "a /32 on cilium_host was taken for the node network"
 n link add eth1 type veth peer name eth1-peer
 n link set eth1 up
 n link set eth1 up
 n addr add 10.42.200.1/24 dev eth1
 expect_preflight 0
-[[ $(python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["pod-cidr-overlap"]; print(o["node-network"], o["device"])' "$TMP/preflight.json") == "10.42.200.1/24 eth1" ]] \
+[[ $(python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["node-network-overlap"]; print(o["node-network"], o["device"])' "$TMP/preflight.json") == "10.42.200.1/24 eth1" ]] \
 	|| { cat "$TMP/preflight.json" >&2; fail "the overlap with eth1 is not in the JSON"; }
 preflight_text
 grep -q "overlaps the node network 10.42.200.1/24 on eth1" "$TMP/preflight.txt" || fail "the text does not name the overlap"
