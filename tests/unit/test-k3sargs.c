@@ -345,6 +345,27 @@ static void test_dropins_on_disk(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* kube-hetzner writes config.yaml with Terraform's yamlencode: every key and string quoted,
+ * booleans and null bare. */
+static void test_yamlencode_style(void **state)
+{
+	K3sConfig *k =
+	    config_of(YAML("/etc/rancher/k3s/config.yaml",
+			   "\"disable\":\n- \"local-storage\"\n- \"traefik\"\n"
+			   "\"disable-kube-proxy\": false\n\"disable-network-policy\": true\n"
+			   "\"flannel-backend\": \"none\"\n\"flannel-iface\": \"eth1\"\n"
+			   "\"server\": null\n\"write-kubeconfig-mode\": \"0644\"\n"),
+		      ARGV("/usr/local/bin/k3s", "server"));
+	assert_string_equal(k3sconfig_flannel_backend(k), "none");
+	assert_string_equal(k->flannel_backend.source, "/etc/rancher/k3s/config.yaml:6");
+	assert_string_equal(k->disable_network_policy.value, "true");
+	assert_string_equal(k->disable_kube_proxy.value, "false");
+	assert_string_equal(k->disable.value, "local-storage,traefik");
+	assert_string_equal(k->flannel_iface.value, "eth1");
+	assert_int_equal(k->eval.n_problems, 0);
+	k3sconfig_free(k);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +379,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_flannel_backend_values),
 	    cmocka_unit_test(test_config_choice),
 	    cmocka_unit_test(test_dropins_on_disk),
+	    cmocka_unit_test(test_yamlencode_style),
 	};
 	return unit_main(argc, argv, tests);
 }
