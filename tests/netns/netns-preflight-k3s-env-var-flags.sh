@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # $K3S_NET_ARGS is written for systemd to expand, not the shell
 # Flags through an environment variable: a drop-in runs "k3s server $K3S_NET_ARGS", /etc/default/k3s
 # (EnvironmentFile=-/etc/default/%N) sets it; k3s.service.env, read later, wins when it sets it too;
 # "${K3S_NET_ARGS}" is one word, a flannel-backend value K3s refuses.
