@@ -548,11 +548,12 @@ int k3s_files_load(K3sFiles *f, K3sReport *rep, const char *root, const char *pa
 		return r;
 	files += found;
 	if (!found && explicit &&
-	    (r = k3s_report_problem(rep, true, path,
-				    "%s is named as K3s's config file but does not exist: K3s "
-				    "(v1.24 and later) goes on without it, older releases refuse "
-				    "to start",
-				    path)) < 0)
+	    (r = k3s_report_problem(
+		 rep, true, path,
+		 "%s is named as K3s's config file but does not exist: current K3s "
+		 "goes on without it (only flags apply), older releases refused "
+		 "to start",
+		 path)) < 0)
 		return r;
 	if ((n = scandir(dir, &entries, yaml_dropin, alphasort)) < 0)
 		return errno == ENOMEM ? -ENOMEM : files;

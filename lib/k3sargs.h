@@ -5,7 +5,7 @@
  *  - the config file is $K3S_CONFIG_FILE when set and not empty, else the first --config FILE,
  *    --config=FILE, -c FILE or -c=FILE anywhere on the command line, else the default
  *    (/etc/rancher/k3s/config.yaml); then every *.yaml or *.yml (any case) of FILE.d/ in byte
- *    order of the name. A missing file is skipped, even one named explicitly (K3s since v1.24;
+ *    order of the name. A missing file is skipped, even one named explicitly (current K3s;
  *    older releases failed);
  *  - each file is YAML 1.1 as gopkg.in/yaml.v2 reads it: plain y/yes/on/true… are booleans,
  *    ~/null/empty are null, 0644 is the integer 420, 1_000 is 1000; a plain "key:" in a later file
