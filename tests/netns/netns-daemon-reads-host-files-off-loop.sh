@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A slow read of the host's files never stalls the loop (issue 13): 16 K3s drop-ins of 1 MiB each
-# (under every parser limit, a quarter of a second each to parse) take seconds to read; meanwhile
+# (under every parser limit, a fifth of a second each to parse) take seconds to read; meanwhile
 # GetStatus answers in milliseconds, and the facts read then reach the verdict.
 source "$(dirname "$0")/lib.sh"
 netns_setup offloop
@@ -17,7 +17,8 @@ step "16 drop-ins of 1 MiB, one of them turning Flannel back on"
 mkdir "$TMP/stage"
 python3 - "$TMP/stage" <<'PY'
 import sys
-body = "node-label: [" + "a," * ((1024 * 1024 - 64) // 2) + "a]\n"
+# One key K3s does not know, one list in a list: 500k nodes to parse, one flag to evaluate.
+body = "x-big: [[" + "a," * ((1024 * 1024 - 64) // 2) + "a]]\n"
 for i in range(16):
     with open(f"{sys.argv[1]}/{i + 10:02d}-big.yaml", "w") as f:
         f.write(body)
