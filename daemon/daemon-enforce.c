@@ -17,6 +17,7 @@
 #include "enforce-policy.h"
 #include "log.h"
 #include "protect.h"
+#include "quarantine.h"
 #include "timeutil.h"
 
 /* Remembered in the action log (for the retry policy and the status object) and published. */
@@ -49,16 +50,34 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
 }
 
+/* Why a move failed, in words an operator can act on. */
+static const char *quarantine_error(int r)
+{
+	switch (r) {
+	case -EINVAL:
+		return "it is not a regular file (a FIFO, device or symlink); left in place";
+	case -EFBIG:
+		return "it is larger than 1 MiB, which no CNI configuration is; left in place";
+	case -EEXIST:
+		return "every quarantine name for this second is taken; tried again later";
+	case -EBUSY:
+		return "it changed while it was copied (still being written); tried again later";
+	default:
+		return strerror(-r);
+	}
+}
+
 static void quarantine(Daemon *d, const Finding *f)
 {
 	_cleanup_free_ char *dest = NULL;
 	char message[1024];
 	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, now_usec(CLOCK_REALTIME),
-				&dest);
+				NULL, &dest);
 
 	if (r < 0) {
-		snprintf(message, sizeof(message), "Could not move %s to %s: %s", f->subject,
-			 d->config->cni.quarantine_dir, strerror(-r));
+		snprintf(message, sizeof(message), "Could not move %s to %s: %s%s%s", f->subject,
+			 d->config->cni.quarantine_dir, quarantine_error(r),
+			 dest ? "; its content is kept as " : "", dest ? dest : "");
 		announce(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}

@@ -2,8 +2,7 @@
 /*
  * The enforcer carries out removals, never blocking the loop. A link delete is built with
  * libnl-route-3, sent on a non-blocking socket, and its ACK (or error) collected from the event
- * loop: the kernel acknowledges only after the teardown, ~15 ms (p99 ~40 ms) later. Files are
- * moved into the quarantine directory with a timestamped name, never deleted.
+ * loop: the kernel acknowledges only after the teardown, ~15 ms (p99 ~40 ms) later.
  */
 #pragma once
 
@@ -31,8 +30,3 @@ _must_check_ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char 
 				      CheckId check);
 bool enforcer_link_pending(const Enforcer *e, uint32_t ifindex);
 
-/*
- * Moves path into dir as BASENAME.YYYYmmddTHHMMSSZ (a copy then unlink across filesystems).
- * Returns 0 and the new path, or a negative errno; the source is never lost.
- */
-_must_check_ int quarantine_file(const char *path, const char *dir, uint64_t now_usec, char **ret);
