@@ -122,6 +122,7 @@ void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId 
 			 strerror(-error), kernel_message ? ": " : "",
 			 kernel_message ? kernel_message : "");
 		announce(d, check, name, ACTION_FAILED, message);
+		daemon_arm_window_timer(d); /* retried then, even when nothing else happens */
 		daemon_publish(d, PUBLISH_ACTIONS);
 		return;
 	}
