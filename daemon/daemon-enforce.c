@@ -62,9 +62,20 @@ static const char *quarantine_error(int r)
 		return "every quarantine name for this second is taken; tried again later";
 	case -EBUSY:
 		return "it changed while it was copied (still being written); tried again later";
+	case -ESTALE:
+		return "it was replaced or rewritten since it was evaluated; evaluated again";
 	default:
 		return strerror(-r);
 	}
+}
+
+/* The file as evaluation read it: only that one is moved. */
+static const FileIdentity *evaluated_file(const Daemon *d, const char *path)
+{
+	for (size_t i = 0; d->hostfacts && i < d->hostfacts->n_cni_files; i++)
+		if (strcmp(d->hostfacts->cni_files[i].path, path) == 0)
+			return &d->hostfacts->cni_files[i].identity;
+	return NULL;
 }
 
 static void quarantine(Daemon *d, const Finding *f)
@@ -72,8 +83,15 @@ static void quarantine(Daemon *d, const Finding *f)
 	_cleanup_free_ char *dest = NULL;
 	char message[1024];
 	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, now_usec(CLOCK_REALTIME),
-				NULL, &dest);
+				evaluated_file(d, f->subject), NULL, &dest);
 
+	if (r == -ESTALE) {
+		/* Not a failure: the new file gets its own verdict, from the event that changed it. */
+		log_info("%s changed since it was evaluated; evaluating it again", f->subject);
+		d->hostfacts_stale = true;
+		daemon_schedule_evaluation(d);
+		return;
+	}
 	if (r < 0) {
 		snprintf(message, sizeof(message), "Could not move %s to %s: %s%s%s", f->subject,
 			 d->config->cni.quarantine_dir, quarantine_error(r),

@@ -94,3 +94,15 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 		(void)unlink(tmp);
 	return r;
 }
+
+FileIdentity file_identity(const struct stat *st)
+{
+	return (FileIdentity){.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
+			      .mtime = st->st_mtim};
+}
+
+bool file_identity_equal(const FileIdentity *a, const FileIdentity *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}

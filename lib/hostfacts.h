@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "fileutil.h"
 #include "k3sconfig.h"
 #include "macro.h"
 
@@ -21,6 +22,7 @@ typedef struct CniFile {
 	size_t n_plugin_types;
 	bool is_cilium; /* a plugin of type cilium-cni */
 	char *error; /* set when the file is not valid JSON of a CNI config */
+	FileIdentity identity; /* taken before reading: enforcement moves only this file */
 } CniFile;
 
 typedef struct HostFacts {

@@ -6,7 +6,8 @@
  * complete and fsynced; and only then is the staging name, which nobody else knows, unlinked. path
  * itself is never unlinked, so a file that someone puts there meanwhile (mv new.conflist over it)
  * is never touched; a copy that went wrong is undone by putting the staged file back, and when its
- * name was taken meanwhile it stays under the staging name rather than replace anything.
+ * name was taken meanwhile it stays under the staging name rather than replace anything. A file
+ * that is no longer the one evaluated (expected) goes back the same way: it was never judged.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,12 @@ static int check_file(const struct stat *st)
 	return 0;
 }
 
+static int check_expected(const struct stat *st, const FileIdentity *expected)
+{
+	FileIdentity found = file_identity(st);
+	return expected && !file_identity_equal(&found, expected) ? -ESTALE : 0;
+}
+
 static bool same_content_state(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
@@ -67,21 +74,34 @@ static int quarantine_path(const char *dir, const char *base, uint64_t now_usec,
 	return 0;
 }
 
-/* Same filesystem: one atomic rename under the first free name. -EXDEV: it must be copied. */
+/*
+ * Same filesystem: one atomic rename under the first free name. -EXDEV: it must be copied. What
+ * arrived is checked against expected, and a file that is not the one evaluated goes back.
+ */
 static int move_by_rename(const char *path, const char *dir, const char *base, uint64_t now_usec,
-			  char **ret)
+			  const FileIdentity *expected, char **ret)
 {
 	for (int attempt = 0; attempt < QUARANTINE_NAME_ATTEMPTS; attempt++) {
 		_cleanup_free_ char *dest = NULL;
 		int r = quarantine_path(dir, base, now_usec, attempt, &dest);
 		if (r < 0)
 			return r;
-		if (renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0) {
-			*ret = TAKE_PTR(dest);
-			return 0;
-		}
-		if (errno != EEXIST)
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) < 0) {
+			if (errno == EEXIST)
+				continue;
 			return negative_errno();
+		}
+		struct stat st;
+		if (lstat(dest, &st) < 0)
+			return negative_errno();
+		if ((r = check_file(&st)) < 0 || (r = check_expected(&st, expected)) < 0) {
+			/* Kept where it is, and named, when its name was taken meanwhile. */
+			if (renameat2(AT_FDCWD, dest, AT_FDCWD, path, RENAME_NOREPLACE) < 0)
+				*ret = TAKE_PTR(dest);
+			return r;
+		}
+		*ret = TAKE_PTR(dest);
+		return 0;
 	}
 	return -EEXIST;
 }
@@ -172,7 +192,7 @@ static int fsync_dir(const char *dir)
  * copy (size, mtime or ctime): someone still writes it, and the copy would be torn.
  */
 static int copy_staged(const char *staging, const char *dir, const char *base, uint64_t now_usec,
-		       const QuarantineOptions *options, char **ret)
+		       const FileIdentity *expected, const QuarantineOptions *options, char **ret)
 {
 	/* O_NONBLOCK: whatever took the staged name, opening it never waits (a FIFO would). */
 	_cleanup_close_ int in =
@@ -184,7 +204,7 @@ static int copy_staged(const char *staging, const char *dir, const char *base, u
 
 	if (in < 0 || fstat(in, &before) < 0)
 		return negative_errno();
-	if ((r = check_file(&before)) < 0)
+	if ((r = check_file(&before)) < 0 || (r = check_expected(&before, expected)) < 0)
 		return r;
 	if ((out = create_destination(dir, base, now_usec, before.st_mode & 0777, &dest)) < 0)
 		return out;
@@ -208,7 +228,7 @@ static int copy_staged(const char *staging, const char *dir, const char *base, u
 }
 
 int quarantine_file(const char *path, const char *dir, uint64_t now_usec,
-		    const QuarantineOptions *options, char **ret)
+		    const FileIdentity *expected, const QuarantineOptions *options, char **ret)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
@@ -222,10 +242,10 @@ int quarantine_file(const char *path, const char *dir, uint64_t now_usec,
 	/* Looked at, not opened: a FIFO or a device is refused before anything touches it. */
 	if (lstat(path, &st) < 0)
 		return negative_errno();
-	if ((r = check_file(&st)) < 0)
+	if ((r = check_file(&st)) < 0 || (r = check_expected(&st, expected)) < 0)
 		return r;
 	if (!options || !options->always_copy) {
-		r = move_by_rename(path, dir, base, now_usec, ret);
+		r = move_by_rename(path, dir, base, now_usec, expected, ret);
 		/* EINVAL: a filesystem without RENAME_NOREPLACE; the copy creates O_EXCL. */
 		if (r != -EXDEV && r != -EINVAL)
 			return r;
@@ -233,7 +253,7 @@ int quarantine_file(const char *path, const char *dir, uint64_t now_usec,
 
 	if ((r = stage(path, base, &staging)) < 0)
 		return r;
-	r = copy_staged(staging, dir, base, now_usec, options, &dest);
+	r = copy_staged(staging, dir, base, now_usec, expected, options, &dest);
 	if (r == 0) {
 		/* The copy is durable: only now may the staged name go. */
 		if (unlink(staging) < 0) {

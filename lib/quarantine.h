@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fileutil.h"
 #include "macro.h"
 
 /* No CNI configuration is anywhere near this; a larger file is refused, not copied. */
@@ -42,10 +43,13 @@ _must_check_ int quarantine_name(const char *base, uint64_t now_usec, int attemp
  *   -EFBIG   it is larger than QUARANTINE_FILE_MAX
  *   -EEXIST  every name of this second is taken in dir
  *   -EBUSY   it changed while it was copied (someone still writes it): try again later
+ *   -ESTALE  it is no longer the file expected (when not NULL): replaced or rewritten since it
+ *            was evaluated, so the verdict was about another file
  * and others from the system calls. When the move failed after the file was staged and another
  * file took its name meanwhile, it stays under the hidden name beside it given in *ret
  * ("." + BASENAME + ".routeguard-XXXXXXXX"), never lost and never replacing that file; otherwise
  * *ret is NULL on error. options may be NULL.
  */
 _must_check_ int quarantine_file(const char *path, const char *dir, uint64_t now_usec,
-				 const QuarantineOptions *options, char **ret);
+				 const FileIdentity *expected, const QuarantineOptions *options,
+				 char **ret);

@@ -109,7 +109,7 @@ static void moves(bool always_copy)
 
 	dirs_make(d);
 	write_text(d->file, "{\"name\":\"cbr0\"}");
-	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, &o, &dest), 0);
+	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &o, &dest), 0);
 	snprintf(expected, sizeof(expected), "%s/10-flannel.conflist.20261129T030000Z",
 		 d->quarantine);
 	assert_string_equal(dest, expected);
@@ -123,7 +123,7 @@ static void moves(bool always_copy)
 	/* the same name again in the same second: the next free name */
 	free(dest);
 	write_text(d->file, "second");
-	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, &o, &dest), 0);
+	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &o, &dest), 0);
 	assert_non_null(strstr(dest, "Z-1"));
 	expect_text(dest, "second");
 	remove_tree(d->root);
@@ -150,7 +150,8 @@ static void test_fifo_refused(void **state)
 		dirs_make(d);
 		assert_int_equal(mkfifo(d->file, 0644), 0);
 		alarm(5); /* a hang fails the test instead of stalling it */
-		assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, &o, &dest), -EINVAL);
+		assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &o, &dest),
+				 -EINVAL);
 		alarm(0);
 		assert_null(dest);
 		struct stat st;
@@ -170,14 +171,14 @@ static void test_symlink_and_large_file_refused(void **state)
 	snprintf(target, sizeof(target), "%s/target", d->root);
 	write_text(target, "{}");
 	assert_int_equal(symlink(target, d->file), 0);
-	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &dest), -EINVAL);
+	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, NULL, &dest), -EINVAL);
 	assert_int_equal(unlink(d->file), 0);
 
 	int fd = open(d->file, O_WRONLY | O_CREAT, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, QUARANTINE_FILE_MAX + 1), 0);
 	close(fd);
-	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &dest), -EFBIG);
+	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, NULL, &dest), -EFBIG);
 	assert_int_equal(access(d->file, F_OK), 0);
 	assert_int_equal(entries(d->quarantine), 0);
 	remove_tree(d->root);
@@ -201,7 +202,8 @@ static void test_all_names_taken(void **state)
 			write_text(path, "taken");
 		}
 		write_text(d->file, "mine");
-		assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, &o, &dest), -EEXIST);
+		assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &o, &dest),
+				 -EEXIST);
 		assert_null(dest);
 		expect_text(d->file, "mine");
 		assert_int_equal(entries(d->cni), 1);
@@ -239,7 +241,7 @@ static void test_replaced_during_copy(void **state)
 	Race race = {.path = d->file, .replacement = "new"};
 	QuarantineOptions o = {.always_copy = true, .after_copy = during_copy, .userdata = &race};
 	write_text(d->file, "old");
-	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, &o, &dest), 0);
+	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &o, &dest), 0);
 	expect_text(dest, "old");
 	expect_text(d->file, "new"); /* the old code unlinked this one */
 	assert_int_equal(entries(d->cni), 1);
@@ -256,7 +258,7 @@ static void test_written_during_copy(void **state)
 	Race race = {.path = d->file, .append_to_staged = true};
 	QuarantineOptions o = {.always_copy = true, .after_copy = during_copy, .userdata = &race};
 	write_text(d->file, "old");
-	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, &o, &dest), -EBUSY);
+	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &o, &dest), -EBUSY);
 	assert_null(dest);
 	expect_text(d->file, "oldmore");
 	assert_int_equal(entries(d->quarantine), 0);
@@ -264,7 +266,7 @@ static void test_written_during_copy(void **state)
 
 	/* still written and its name taken meanwhile: both kept, the staged one under its name */
 	race.replacement = "new";
-	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, &o, &dest), -EBUSY);
+	assert_int_equal(quarantine_file(d->file, d->quarantine, NOW, NULL, &o, &dest), -EBUSY);
 	assert_non_null(dest);
 	assert_non_null(strstr(dest, "/.10-flannel.conflist.routeguard-"));
 	expect_text(dest, "oldmoremore");
@@ -272,6 +274,37 @@ static void test_written_during_copy(void **state)
 	assert_int_equal(entries(d->quarantine), 0);
 	free(dest);
 	remove_tree(d->root);
+}
+
+/* Moved only when it is still the file evaluation judged: not one replaced or rewritten since. */
+static void test_only_the_evaluated_file_moves(void **state)
+{
+	for (int copy = 0; copy < 2; copy++) {
+		Dirs d[1];
+		char *dest = NULL;
+		struct stat st;
+		QuarantineOptions o = {.always_copy = copy};
+
+		dirs_make(d);
+		write_text(d->file, "{\"type\":\"flannel\"}");
+		assert_int_equal(lstat(d->file, &st), 0);
+		FileIdentity evaluated = file_identity(&st);
+		write_text(d->file, "{\"type\":\"cilium-cni\"}"); /* replaced */
+		assert_int_equal(
+		    quarantine_file(d->file, d->quarantine, NOW, &evaluated, &o, &dest), -ESTALE);
+		assert_null(dest);
+		expect_text(d->file, "{\"type\":\"cilium-cni\"}");
+		assert_int_equal(entries(d->quarantine), 0);
+		assert_int_equal(entries(d->cni), 1);
+
+		assert_int_equal(lstat(d->file, &st), 0);
+		evaluated = file_identity(&st);
+		assert_int_equal(
+		    quarantine_file(d->file, d->quarantine, NOW, &evaluated, &o, &dest), 0);
+		expect_text(dest, "{\"type\":\"cilium-cni\"}");
+		free(dest);
+		remove_tree(d->root);
+	}
 }
 
 int main(int argc, char **argv)
@@ -285,6 +318,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_all_names_taken),
 	    cmocka_unit_test(test_replaced_during_copy),
 	    cmocka_unit_test(test_written_during_copy),
+	    cmocka_unit_test(test_only_the_evaluated_file_moves),
 	};
 	return unit_main(argc, argv, tests);
 }
