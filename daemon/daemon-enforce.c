@@ -30,24 +30,47 @@ static void announce(Daemon *d, CheckId check, const char *subject, Action resul
 	daemon_queue_action(d, check, subject, result, message, now);
 }
 
-static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
+static void remove_device(Daemon *d, const Finding *f)
 {
 	const Link *link = netstate_link(d->netstate, f->ifindex);
 
 	/* Checked again here, at the last moment: the never-removed set wins over any verdict. */
 	if (!link || strcmp(link->name, f->subject) != 0 ||
-	    !device_may_be_removed(d->config, d->netstate, link, native_ifindex) ||
-	    enforcer_link_pending(d->enforcer, link->ifindex))
-		return;
-	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, f->check);
+	    !device_may_be_removed(d->config, d->netstate, link, d->native_ifindex) ||
+	    enforcer_link_pending(d->enforcer, link->ifindex) ||
+	    enforcer_name_pending(d->enforcer, link->name))
+		return; /* a pending name: decided again when its answer is in (daemon_on_removed) */
+	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind, f->check);
 	if (r < 0) {
 		char message[256];
-		snprintf(message, sizeof(message), "Could not send the delete of %s: %s",
+		snprintf(message, sizeof(message), "Could not queue the delete of %s: %s",
 			 link->name, strerror(-r));
 		announce(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}
 	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
+}
+
+int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userdata)
+{
+	Daemon *d = userdata;
+
+	/* Without a native device nothing says which device must stay: wait for one. */
+	if (!d->native_ifindex)
+		return -EAGAIN;
+	/* Decide on the newest view: a rename already sent by the kernel is applied first. */
+	mirror_catch_up(d->mirror);
+	const Link *link = netstate_link(d->netstate, ifindex);
+	if (!link)
+		return -ENODEV;
+	if (strcmp(link->name, name) != 0) {
+		log_info("%s was renamed to %s before its delete went out; not removing it", name,
+			 link->name);
+		return -ESTALE;
+	}
+	if (!device_may_be_removed(d->config, d->netstate, link, d->native_ifindex))
+		return -EPERM;
+	return 0;
 }
 
 /* Why a move failed, in words an operator can act on. */
@@ -110,11 +133,17 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 {
 	uint64_t now = now_usec(CLOCK_REALTIME);
 
+	/* Remembered: a native device that goes missing (renamed, its route gone) stays protected,
+	 * and with none known at all no device is removed (daemon_may_send holds the queue). */
+	if (v->native_ifindex)
+		d->native_ifindex = v->native_ifindex;
+
 	for (size_t i = 0; i < v->n_findings; i++) {
 		const Finding *f = &v->findings[i];
 		switch (enforce_next_step(d->config->mode, f, &d->actions, now)) {
 		case REMEDIATION_REMOVE_DEVICE:
-			remove_device(d, f, v->native_ifindex);
+			if (v->native_ifindex)
+				remove_device(d, f);
 			break;
 		case REMEDIATION_QUARANTINE_FILE:
 			quarantine(d, f);
@@ -123,33 +152,61 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 			break;
 		}
 	}
+	enforcer_dispatch(d->enforcer); /* what waited for a native device or a newer view */
 }
 
-void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check,
-		       int error, const char *kernel_message, void *userdata)
+void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata)
 {
 	Daemon *d = userdata;
+	const char *name = result->name, *kmsg = result->kernel_message;
 	char message[512];
 
-	if (error == -ENODEV) {
-		log_debug("%s (ifindex %u) was gone before our delete", name, ifindex);
+	switch (result->error) {
+	case -ENODEV:
+		log_debug("%s (ifindex %u) was gone before our delete", name, result->ifindex);
 		return;
-	}
-	if (error < 0) {
+	case -ESTALE:
+		/* Caught before the delete: nothing happened, the rename's event re-evaluates. */
+		log_info("%s (ifindex %u) is now %s; not removing it", name, result->ifindex,
+			 result->renamed_to[0] ? result->renamed_to : "another kind of device");
+		return;
+	case -ETIMEDOUT:
+	case -ENOBUFS:
+		/* The answer was lost, not the delete: what happened is in the kernel's tables. */
+		log_warning_errno(result->error, "No answer to the delete of %s; resyncing links",
+				  name);
+		mirror_request_resync(d->mirror, SYNC_LINKS);
+		return;
+	case 0:
+		break;
+	default:
 		snprintf(message, sizeof(message), "Failed to remove %s: %s%s%s", name,
-			 strerror(-error), kernel_message ? ": " : "",
-			 kernel_message ? kernel_message : "");
-		announce(d, check, name, ACTION_FAILED, message);
+			 strerror(-result->error), kmsg[0] ? ": " : "", kmsg);
+		announce(d, result->check, name, ACTION_FAILED, message);
 		daemon_arm_window_timer(d); /* retried then, even when nothing else happens */
 		daemon_publish(d, PUBLISH_ACTIONS);
 		return;
 	}
 	d->counters.devices_removed++;
+	if (result->renamed_to[0]) {
+		/* The race rtnetlink cannot close: renamed between our last look and the kernel's
+		 * delete, which goes by index. Said loudly, never passed off as a removal. */
+		snprintf(message, sizeof(message),
+			 "%s was renamed to %s between the last check and the delete, and was "
+			 "removed under that name (rtnetlink deletes by index)",
+			 name, result->renamed_to);
+		log_error("%s", message);
+		announce(d, result->check, name, ACTION_FAILED, message);
+		daemon_publish(d, PUBLISH_ACTIONS);
+		return;
+	}
 	if (tracker_record_removal(d->tracker, name, now_usec(CLOCK_REALTIME),
 				   d->config->enforce.recreate_window_usec) < 0)
 		log_warning("Out of memory recording the removal of %s", name);
 	(void)daemon_save_state(d);
 	snprintf(message, sizeof(message), "Removed %s", name);
-	announce(d, check, name, ACTION_REMOVED, message);
+	announce(d, result->check, name, ACTION_REMOVED, message);
 	daemon_publish(d, PUBLISH_ACTIONS);
+	/* A device recreated under this name while we waited is decided on now, counting this. */
+	daemon_schedule_evaluation(d);
 }

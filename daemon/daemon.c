@@ -292,7 +292,13 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 				       options->socket_path);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the control socket %s", options->socket_path);
-	if ((r = enforcer_new(d->event, daemon_on_removed, d, &d->enforcer)) < 0)
+	EnforcerOptions eo = {
+	    .done = daemon_on_removed,
+	    .may_send = daemon_may_send,
+	    .userdata = d,
+	    .debug_delay_ms = options->debug_delete_delay_ms,
+	};
+	if ((r = enforcer_new(d->event, &eo, &d->enforcer)) < 0)
 		return log_error_errno(r, "Failed to open the enforcer's netlink socket");
 	if ((r = daemon_metrics_timer_new(d)) < 0)
 		return log_error_errno(r, "Failed to set up the metrics timer");
