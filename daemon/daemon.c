@@ -173,6 +173,9 @@ static int write_debug_dump(Daemon *d)
 	json_object_object_add(counters, "malformed", json_object_new_int64((int64_t)k->malformed));
 	json_object_object_add(o, "counters", counters);
 	json_object_object_add(o, "synced", json_object_new_boolean(mirror_is_synced(d->mirror)));
+	/* Deletes queued or in flight: a test sees that none is left behind. */
+	json_object_object_add(o, "enforcer-pending",
+			       json_object_new_int64((int64_t)enforcer_pending(d->enforcer)));
 	json_object_object_add(o, "dumping", json_object_new_boolean(mirror_is_dumping(d->mirror)));
 
 	size_t len;
