@@ -221,7 +221,7 @@ static int delete_link(Sender *s, const Request *q, EnforcerResult *result)
 	if ((r = send_request(s, msg, &seq)) < 0)
 		return r;
 	r = receive_answer(s, seq, true, &echoed, &seen, result);
-	if (r == 0 && seen && strcmp(echoed.name, q->name) != 0)
+	if (r == 0 && seen && echoed.name[0] && strcmp(echoed.name, q->name) != 0)
 		snprintf(result->renamed_to, sizeof(result->renamed_to), "%s", echoed.name);
 	return r;
 }
