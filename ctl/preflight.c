@@ -19,34 +19,94 @@
 #include "timeutil.h"
 #include "version.h"
 
-static void print_helm_values(const CtlOptions *o, const HelmValues *hv)
+static int print_helm_values(const CtlOptions *o, const HelmValues *hv)
 {
-	printf("%sCilium Helm values for this node:%s\n", ctl_color(o, "\033[1m"),
-	       ctl_color(o, "\033[0m"));
-	printf("  routingMode: native              # replaces tunnel=disabled, removed in Cilium "
-	       "1.15\n");
-	printf("  ipv4NativeRoutingCIDR: %s\n", hv->native_cidr);
-	printf("  autoDirectNodeRoutes: %-10s # %s\n",
-	       hv->auto_direct_node_routes ? "true" : "false", hv->auto_direct_node_routes_why);
-	printf("  kubeProxyReplacement: %s\n", hv->kube_proxy_replacement ? "true" : "false");
-	if (hv->mtu)
-		printf("  MTU: %u\n", hv->mtu);
-	printf("  ipam:\n    mode: cluster-pool\n    operator:\n      clusterPoolIPv4PodCIDRList: "
-	       "[\"%s\"]\n",
-	       hv->pod_cidr);
-	if (hv->pod_cidr_overlap[0])
-		printf("    # WARNING: %s overlaps the node network %s: pick a pod CIDR apart from "
-		       "it\n",
-		       hv->pod_cidr, hv->pod_cidr_overlap);
-	printf("\n  as flags: --set routingMode=native --set ipv4NativeRoutingCIDR=%s \\\n"
-	       "            --set autoDirectNodeRoutes=%s --set kubeProxyReplacement=%s \\\n",
-	       hv->native_cidr, hv->auto_direct_node_routes ? "true" : "false",
-	       hv->kube_proxy_replacement ? "true" : "false");
-	if (hv->mtu)
-		printf("            --set MTU=%u \\\n", hv->mtu);
-	printf("            --set ipam.mode=cluster-pool --set "
-	       "ipam.operator.clusterPoolIPv4PodCIDRList='{%s}'\n",
-	       hv->pod_cidr);
+	_cleanup_free_ char *text = NULL;
+	int r = helm_values_to_text(hv, 2, &text);
+	if (r < 0)
+		return r;
+	printf("%sCilium Helm values for this node:%s\n%s", ctl_color(o, "\033[1m"),
+	       ctl_color(o, "\033[0m"), text);
+	return 0;
+}
+
+/* The backend as this node can know it: an agent's is the servers' (DESIGN.md §5). */
+static const char *k3s_backend_text(const K3sConfig *k, char *buf, size_t size)
+{
+	if (k->role == K3S_ROLE_AGENT)
+		return "decided by the servers";
+	snprintf(buf, size, "%s (%s)", k3sconfig_flannel_backend(k),
+		 k->flannel_backend.source ? k->flannel_backend.source : "K3s's default");
+	return buf;
+}
+
+static void print_k3s(const K3sConfig *k)
+{
+	char backend[512];
+
+	if (k->role == K3S_ROLE_NONE) {
+		printf("  K3s            not found (no unit runs k3s server or agent, no config "
+		       "file): K3s checks skipped\n");
+	} else {
+		printf("  K3s            %s%s%s\n", k3s_role_to_string(k->role),
+		       k->role_source ? " per " : " (config files only)",
+		       k->role_source ? k->role_source : "");
+		printf("  flannel        %s\n", k3s_backend_text(k, backend, sizeof(backend)));
+		if (k->cni_dir)
+			printf("  containerd CNI %s (%s)\n", k->cni_dir, k->cni_dir_why);
+		else if (k->role == K3S_ROLE_AGENT)
+			printf("  containerd CNI unknown until K3s has started once (its "
+			       "containerd config.toml is not there)\n");
+	}
+	if (k->report.n_sources == 0)
+		return;
+	printf("  K3s sources    in the order read:\n");
+	for (size_t i = 0; i < k->report.n_sources; i++)
+		printf("    %2zu. %s  (%s)\n", i + 1, k->report.sources[i].path,
+		       k->report.sources[i].role);
+}
+
+static json_object *string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* What preflight read of K3s, for scripts: the same as the text. */
+static json_object *k3s_to_json(const K3sConfig *k)
+{
+	json_object *o = json_object_new_object(), *sources = json_object_new_array();
+
+	if (!o || !sources) {
+		json_object_put(o);
+		json_object_put(sources);
+		return NULL;
+	}
+	json_object_object_add(o, "role", json_object_new_string(k3s_role_to_string(k->role)));
+	json_object_object_add(o, "role-source", string_or_null(k->role_source));
+	json_object_object_add(o, "unit", string_or_null(k->unit));
+	json_object_object_add(o, "flannel-backend",
+			       k->role == K3S_ROLE_NONE
+				   ? NULL
+				   : json_object_new_string(k->role == K3S_ROLE_AGENT
+								? "decided by the servers"
+								: k3sconfig_flannel_backend(k)));
+	json_object_object_add(
+	    o, "flannel-backend-source",
+	    k->role == K3S_ROLE_SERVER ? string_or_null(k->flannel_backend.source) : NULL);
+	json_object_object_add(o, "config-file", string_or_null(k->config_file));
+	json_object_object_add(o, "config-file-source", string_or_null(k->config_file_why));
+	json_object_object_add(o, "containerd-cni-dir", string_or_null(k->cni_dir));
+	json_object_object_add(o, "containerd-cni-dir-source", string_or_null(k->cni_dir_why));
+	for (size_t i = 0; i < k->report.n_sources; i++) {
+		json_object *s = json_object_new_object();
+		json_object_object_add(s, "path",
+				       json_object_new_string(k->report.sources[i].path));
+		json_object_object_add(s, "read-as",
+				       json_object_new_string(k->report.sources[i].role));
+		json_object_array_add(sources, s);
+	}
+	json_object_object_add(o, "sources", sources);
+	return o;
 }
 
 static void print_summary(const CtlOptions *o, const Config *c, const NetState *ns,
@@ -69,14 +129,10 @@ static void print_summary(const CtlOptions *o, const Config *c, const NetState *
 	if (c->n_peers)
 		printf("  peers          %zu of %zu directly connected\n", v->n_peers_onlink,
 		       c->n_peers);
-	if (h->k3s->role == K3S_ROLE_NONE)
-		printf("  K3s            not found (%s, units): K3s checks skipped\n",
-		       c->k3s.config);
-	else
-		printf("  K3s            %s%s%s, flannel-backend %s\n",
-		       k3s_role_to_string(h->k3s->role), h->k3s->role_source ? " per " : "",
-		       h->k3s->role_source ? h->k3s->role_source : "",
-		       k3sconfig_flannel_backend(h->k3s));
+	print_k3s(h->k3s);
+	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
+	printf("  Cilium         routing mode %s (source %s), agent %s, API %s\n",
+	       mode ? mode : "unknown", v->cilium_source, v->cilium_agent, v->cilium_api);
 	printf("  config         %s\n\n", c->path);
 }
 
@@ -85,6 +141,7 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	_cleanup_(config_freep) Config *c = NULL;
 	_cleanup_(netstate_freep) NetState *ns = NULL;
 	_cleanup_(hostfacts_freep) HostFacts *h = NULL;
+	_cleanup_(cilium_facts_freep) CiliumFacts *cilium = NULL;
 	_cleanup_(verdict_freep) Verdict *v = NULL;
 	_cleanup_(json_object_putp) json_object *status = NULL;
 	const char *config_path = o->config_path ?: CONFIG_DEFAULT_PATH;
@@ -108,6 +165,15 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 			strerror(-r));
 		return EXIT_RUNTIME;
 	}
+	/* Cilium as the node shows it: its configuration directory and logs, then its API */
+	if ((r = cilium_facts_new(&cilium)) < 0 ||
+	    (r = cilium_files_load(c->cilium.kubelet_pods_dir, c->cilium.pod_logs_dir, cilium)) <
+		0 ||
+	    (r = ctl_cilium_api_fetch(c->cilium.socket, cilium)) < 0) {
+		fprintf(stderr, "routeguardctl: cannot read Cilium's state: %s\n", strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	h->cilium = cilium;
 	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = {.now_usec = now};
 	if ((r = evaluate(c, ns, h, &history, &v)) < 0) {
@@ -129,11 +195,17 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	}
 	if (o->json) {
 		json_object_object_add(status, "helm-values", helm_values_to_json(&hv));
+		json_object_object_add(status, "node-network-overlap",
+				       helm_values_overlap_to_json(&hv));
+		json_object_object_add(status, "k3s", k3s_to_json(h->k3s));
 		ctl_print_json(status);
 	} else {
 		print_summary(o, c, ns, h, v);
 		ctl_print_findings(o, status);
-		print_helm_values(o, &hv);
+		if ((r = print_helm_values(o, &hv)) < 0) {
+			fprintf(stderr, "routeguardctl: %s\n", strerror(-r));
+			return EXIT_RUNTIME;
+		}
 	}
 	return v->ready ? EXIT_READY : EXIT_NOT_READY;
 }

@@ -50,6 +50,10 @@ typedef struct Config {
 	struct {
 		char *config;
 		StringList units;
+		/* Set in routeguard.yaml rather than defaulted: a configured config path is read
+		 * as is, a configured units list replaces discovery (even when empty). */
+		bool config_set;
+		bool units_set;
 	} k3s;
 	struct {
 		StringList conf_dirs;
@@ -66,6 +70,13 @@ typedef struct Config {
 		BridgePolicy bridge_with_ports;
 	} enforce;
 	char *metrics_textfile; /* "" disables */
+	struct {
+		/* node-local views of Cilium (lib/cilium.h); "" disables one */
+		char *socket;
+		char *kubelet_pods_dir;
+		char *pod_logs_dir;
+		uint64_t poll_interval_usec;
+	} cilium;
 } Config;
 
 #define CONFIG_ERROR_MAX 512
