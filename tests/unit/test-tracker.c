@@ -212,7 +212,7 @@ static void test_removal_names_are_pruned(void **state)
 
 	assert_int_equal(tracker_new(&t), 0);
 	for (int i = 0; i < 100; i++) {
-		snprintf(name, sizeof(name), "flannel.%d", i);
+		snprintf(name, sizeof(name), "flannel.%d", i % 100);
 		assert_int_equal(tracker_record_removal(t, name, (uint64_t)i, 10), 0);
 	}
 	/* only the names removed within the last 10 us are left: 90..99 */
@@ -231,7 +231,7 @@ static json_object *many_names(int n)
 	for (int i = 0; i < n + 70; i++) {
 		json_object *r = json_object_new_object(), *times = json_object_new_array();
 		int64_t time = i < n ? 1000 + i : (i % 2 ? 5000 + i - n : 10 + i - n);
-		snprintf(name, sizeof(name), "flannel.%d", i < n ? i : 7);
+		snprintf(name, sizeof(name), "flannel.%d", (i < n ? i : 7) % 100000);
 		json_object_object_add(r, "name", json_object_new_string(name));
 		json_object_array_add(times, json_object_new_int64(time));
 		json_object_object_add(r, "times-usec", times);
