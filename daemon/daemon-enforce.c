@@ -39,7 +39,7 @@ static void remove_device(Daemon *d, const Finding *f)
 	    !device_may_be_removed(d->config, d->netstate, link, d->native_ifindex) ||
 	    enforcer_link_pending(d->enforcer, link->ifindex) ||
 	    enforcer_name_pending(d->enforcer, link->name))
-		return; /* a pending name: decided again when its answer is in (daemon_on_removed) */
+		return; /* a pending name: decided again once its answer is in (on_removed) */
 	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind, f->check);
 	if (r < 0) {
 		char message[256];
@@ -109,7 +109,7 @@ static void quarantine(Daemon *d, const Finding *f)
 				evaluated_file(d, f->subject), NULL, &dest);
 
 	if (r == -ESTALE) {
-		/* Not a failure: the new file gets its own verdict, from the event that changed it. */
+		/* Not a failure: the new file gets its own verdict, from the event that made it. */
 		log_info("%s changed since it was evaluated; evaluating it again", f->subject);
 		d->hostfacts_stale = true;
 		daemon_schedule_evaluation(d);

@@ -97,8 +97,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 
 FileIdentity file_identity(const struct stat *st)
 {
-	return (FileIdentity){.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
-			      .mtime = st->st_mtim};
+	return (FileIdentity){
+	    .dev = st->st_dev, .ino = st->st_ino, .size = st->st_size, .mtime = st->st_mtim};
 }
 
 bool file_identity_equal(const FileIdentity *a, const FileIdentity *b)

@@ -227,7 +227,8 @@ static int merge_duplicate_names(Tracker *t)
 			t->removals[keep++] = *r;
 			continue;
 		}
-		uint64_t *grown = realloc(last->times_usec, (last->n_times + r->n_times + 1) * sizeof(uint64_t));
+		uint64_t *grown =
+		    realloc(last->times_usec, (last->n_times + r->n_times + 1) * sizeof(uint64_t));
 		if (!grown) {
 			/* Entries from i on are not merged yet: freed here, the rest by clear(). */
 			for (size_t j = i; j < t->n_removals; j++)

@@ -106,11 +106,14 @@ static void test_retry_due(void **state)
 {
 	ActionLog log = {};
 	Finding findings[] = {
-	    {.check = CHECK_FLANNEL_DEVICE, .subject = (char *)"cni0",
+	    {.check = CHECK_FLANNEL_DEVICE,
+	     .subject = (char *)"cni0",
 	     .remediation = REMEDIATION_REMOVE_DEVICE},
-	    {.check = CHECK_CNI_CONFLIST_CONFLICT, .subject = (char *)"/etc/cni/net.d/10-flannel.conflist",
+	    {.check = CHECK_CNI_CONFLIST_CONFLICT,
+	     .subject = (char *)"/etc/cni/net.d/10-flannel.conflist",
 	     .remediation = REMEDIATION_QUARANTINE_FILE},
-	    {.check = CHECK_TUNNEL_DEVICE, .subject = (char *)"vx0",
+	    {.check = CHECK_TUNNEL_DEVICE,
+	     .subject = (char *)"vx0",
 	     .remediation = REMEDIATION_ALERT_ONLY},
 	};
 	Verdict v = {.findings = findings, .n_findings = ELEMENTSOF(findings)};
