@@ -55,8 +55,9 @@ int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userd
 {
 	Daemon *d = userdata;
 
-	/* Without a native device nothing says which device must stay: wait for one. */
-	if (!d->native_ifindex)
+	/* Without a native device nothing says which device must stay: wait for one. The latest
+	 * verdict decides, so deletes queued before it went missing wait too. */
+	if (!d->native_ifindex || !d->verdict || !d->verdict->native_ifindex)
 		return -EAGAIN;
 	/* Decide on the newest view: a rename already sent by the kernel is applied first. */
 	mirror_catch_up(d->mirror);
