@@ -83,6 +83,9 @@ static void print_summary(const CtlOptions *o, const Config *c, const NetState *
 		       k3s_role_to_string(h->k3s->role), h->k3s->role_source ? " per " : "",
 		       h->k3s->role_source ? h->k3s->role_source : "",
 		       k3sconfig_flannel_backend(h->k3s));
+	printf("  phase          %s\n", phase_to_string(v->phase.phase));
+	if (v->phase.phase == PHASE_MIGRATING)
+		printf("  migration step %s\n", migration_step_text(v->phase.step));
 	printf("  config         %s\n\n", c->path);
 }
 

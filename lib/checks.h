@@ -15,6 +15,7 @@
 #include "config.h"
 #include "hostfacts.h"
 #include "netstate.h"
+#include "phase.h"
 
 typedef enum Action {
 	ACTION_NONE,
@@ -30,6 +31,7 @@ typedef enum Remediation {
 	REMEDIATION_ALERT_ONLY,
 	REMEDIATION_REMOVE_DEVICE,
 	REMEDIATION_QUARANTINE_FILE,
+	REMEDIATION_REMOVE_CHAIN, /* a firewall-leftovers chain (or native table) firewall.remove names */
 } Remediation;
 
 typedef struct Finding {
@@ -69,6 +71,7 @@ typedef struct Verdict {
 	const char *native_device_how;
 	size_t n_peers_onlink; /* of config->n_peers */
 	K3sRole k3s_role;
+	PhaseFacts phase; /* its Link pointers point into the NetState evaluated */
 } Verdict;
 
 Verdict *verdict_free(Verdict *v);

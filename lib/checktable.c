@@ -94,6 +94,21 @@ static const CheckInfo CHECKS[_CHECK_MAX] = {
 		{"8c0bc70ff6dc4d828b14026883621ba9", "bfa8027a5c1048738d98dc2a6d5ceedc",
 		 "2b51783ac1354c5987b8a0cc8c7a4044"},
 	},
+	[CHECK_FIREWALL_LEFTOVERS] = {
+		"firewall-leftovers", CHECK_KIND_FINDING, SEVERITY_ERROR, SUBJECT_CHAIN,
+		{"246ad65ee460434993b6c6f096b99e4c", "af25ebfaf62348e78c57bf3acbcccef2",
+		 "c47c48a268e94b11ba439f03ca48c636"},
+	},
+	[CHECK_VXLAN_PORT_CONFLICT] = {
+		"vxlan-port-conflict", CHECK_KIND_FINDING, SEVERITY_ERROR, SUBJECT_DEVICE,
+		{"b456dea076654815be3489acc9200bdc", "2817459a24984ff385e59ca991ff2486",
+		 "f98703397b1c4adeb213a6caaa0b8cd7"},
+	},
+	[CHECK_CNI_IPAM_LEFTOVERS] = {
+		"cni-ipam-leftovers", CHECK_KIND_FINDING, SEVERITY_WARNING, SUBJECT_FILE,
+		{"5b74ed40c93946b9bb69886e66299bc7", "368f130feda846379f814993dc6c204a",
+		 "932d1fb612494a23a96f30aa1566d29c"},
+	},
 };
 /* clang-format on */
 

@@ -29,6 +29,9 @@ typedef enum CheckId {
 	CHECK_NETWORKD_FOREIGN_ROUTES,
 	CHECK_K3S_CONFIG_INVALID,
 	CHECK_CONFIG_RELOAD_FAILED,
+	CHECK_FIREWALL_LEFTOVERS,
+	CHECK_VXLAN_PORT_CONFLICT,
+	CHECK_CNI_IPAM_LEFTOVERS,
 	_CHECK_MAX,
 	_CHECK_INVALID = -EINVAL,
 } CheckId;
@@ -52,6 +55,7 @@ typedef enum SubjectKind {
 	SUBJECT_KEY,	 /* a K3s configuration key: flannel-backend */
 	SUBJECT_FILE,	 /* a file's full path */
 	SUBJECT_SYSCTL,	 /* net.ipv4.ip_forward */
+	SUBJECT_CHAIN,	 /* a packet-filter chain as TABLE/CHAIN: nat/FLANNEL-POSTRTG */
 } SubjectKind;
 
 /* The journald transitions of a check, each with its own MESSAGE_ID. */

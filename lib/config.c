@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "fileutil.h"
+#include "firewall.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -333,6 +334,41 @@ static int check_device_glob(Loader *l, yaml_node_t *node, const char *s)
 	return 0;
 }
 
+static int parse_duration(Loader *l, yaml_node_t *node, const char *s, uint64_t *ret);
+
+/* What iptables and nft accept in a chain or table name, and fnmatch(3)'s specials. */
+static int check_chain_glob(Loader *l, yaml_node_t *node, const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 255 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					   "0123456789-_.*?[]!") != n)
+		return fail(l, node, "%s: found '%s', expected a chain name or glob such as FLANNEL-*",
+			    l->key, s);
+	if (strncmp(s, "CILIUM_", 7) == 0 || strncmp(s, "OLD_CILIUM_", 11) == 0 ||
+	    strncmp(s, "cilium", 6) == 0)
+		return fail(l, node, "%s: found '%s', expected a chain that may be removed: Cilium's chains are never removed",
+			    l->key, s);
+	if (strcspn(s, "*?[") == n && firewall_chain_owner(s) == FW_OWNER_NONE &&
+	    firewall_table_owner(s) == FW_OWNER_NONE)
+		return fail(l, node, "%s: found '%s', expected a chain of Flannel, kube-router, kube-proxy or portmap (or their nftables table): only those are ever removed",
+			    l->key, s);
+	return 0;
+}
+
+static int parse_chain_globs(Loader *l, yaml_node_t *node, void *field)
+{
+	return parse_string_list(l, node, field, check_chain_glob);
+}
+
+static int parse_poll_interval(Loader *l, yaml_node_t *node, void *field)
+{
+	const char *s = NULL;
+	int r = get_scalar(l, node, l->key, &s);
+	if (r < 0)
+		return r;
+	return parse_duration(l, node, s, field);
+}
+
 static int parse_path_list(Loader *l, yaml_node_t *node, void *field)
 {
 	return parse_string_list(l, node, field, check_absolute);
@@ -599,6 +635,12 @@ static const KeySpec METRICS_KEYS[] = {
 	{},
 };
 
+static const KeySpec FIREWALL_KEYS[] = {
+	{"poll-interval", parse_poll_interval, FIELD(firewall.poll_interval_usec), NULL},
+	{"remove", parse_chain_globs, FIELD(firewall.remove), NULL},
+	{},
+};
+
 static const KeySpec TOP_KEYS[] = {
 	{"mode", parse_mode, FIELD(mode), NULL},
 	{"native-routing-cidr", parse_cidr, FIELD(native_routing_cidr), NULL},
@@ -610,6 +652,7 @@ static const KeySpec TOP_KEYS[] = {
 	{"devices", NULL, 0, DEVICES_KEYS},
 	{"enforce", NULL, 0, ENFORCE_KEYS},
 	{"metrics", NULL, 0, METRICS_KEYS},
+	{"firewall", NULL, 0, FIREWALL_KEYS},
 	{},
 };
 
@@ -772,6 +815,7 @@ static int config_new_default(const char *path, Config **ret)
 		{"flannel-v6.*", "vxlan"},
 		{"flannel-wg*", "wireguard"},
 		{"cni0", "bridge"},
+		{"kube-ipvs0", "dummy"}, /* kube-proxy's IPVS mode leaves it */
 	};
 
 	if (!c)
@@ -782,6 +826,7 @@ static int config_new_default(const char *path, Config **ret)
 	c->enforce.recreate_count = 5;
 	c->enforce.recreate_window_usec = 60 * 1000000ULL;
 	c->enforce.bridge_with_ports = BRIDGE_WITH_PORTS_PENDING;
+	c->firewall.poll_interval_usec = 60 * 1000000ULL;
 	if (!(c->path = strdup(path)) || !(c->native_device = strdup("auto")) ||
 	    !(c->k3s.config = strdup("/etc/rancher/k3s/config.yaml")) ||
 	    !(c->cni.quarantine_dir = strdup("/var/lib/routeguard/quarantine")) ||
@@ -820,6 +865,7 @@ Config *config_free(Config *c)
 	device_rules_clear(c);
 	string_list_clear(&c->devices.keep);
 	free(c->metrics_textfile);
+	string_list_clear(&c->firewall.remove);
 	free(c);
 	return NULL;
 }

@@ -66,6 +66,10 @@ typedef struct Config {
 		BridgePolicy bridge_with_ports;
 	} enforce;
 	char *metrics_textfile; /* "" disables */
+	struct {
+		uint64_t poll_interval_usec; /* legacy xtables only: nf_tables sends events */
+		StringList remove;	     /* chain (or native table) globs removed in enforce */
+	} firewall;
 } Config;
 
 #define CONFIG_ERROR_MAX 512

@@ -34,6 +34,7 @@ HostFacts *hostfacts_free(HostFacts *h)
 	free(h->flannel_subnet_env);
 	free(h->flannel_network);
 	k3sconfig_free(h->k3s);
+	cni_networks_free(h->cni_networks, h->n_cni_networks);
 	free(h);
 	return NULL;
 }
@@ -309,7 +310,8 @@ int hostfacts_load(const Config *c, const char *root, HostFacts **ret)
 			return r;
 	if ((r = read_ip_forward(h)) < 0 || (r = read_networkd(h, root)) < 0 ||
 	    (r = read_flannel_subnet_env(h, root)) < 0 ||
-	    (r = k3sconfig_load(c->k3s.config, &c->k3s.units, &h->k3s)) < 0)
+	    (r = k3sconfig_load(c->k3s.config, &c->k3s.units, &h->k3s)) < 0 ||
+	    (r = cni_networks_load(root, &h->cni_networks, &h->n_cni_networks)) < 0)
 		return r;
 	*ret = TAKE_PTR(h);
 	return 0;

@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cniipam.h"
 #include "config.h"
+#include "firewall.h"
 #include "k3sconfig.h"
 #include "macro.h"
 
@@ -38,6 +40,16 @@ typedef struct HostFacts {
 	char *flannel_network; /* FLANNEL_NETWORK= in it */
 
 	K3sConfig *k3s;
+
+	CniNetwork *cni_networks; /* host-local IPAM directories */
+	size_t n_cni_networks;
+
+	/* The packet filter's chains; borrowed (the daemon's mirror, or preflight's one reading),
+	 * NULL when not read: firewall-leftovers is then not evaluated. */
+	const Firewall *firewall;
+	/* Cilium's own configuration asks for cni.customConf (its CNI file is not written): the
+	 * migration guide's first step. Set by the code that reads Cilium's configuration. */
+	bool cilium_custom_conf;
 } HostFacts;
 
 HostFacts *hostfacts_free(HostFacts *h);

@@ -69,6 +69,14 @@ int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **
 	fprintf(f, "routeguard_last_evaluation_timestamp_seconds %llu.%03llu\n",
 		(unsigned long long)(last_evaluation_usec / 1000000),
 		(unsigned long long)(last_evaluation_usec / 1000 % 1000));
+	/* Every phase, the node's at 1: one series per phase keeps an absent phase a 0. */
+	header(f, "routeguard_phase", "gauge",
+	       "The node's phase in a Flannel-to-Cilium move; the current one is 1.");
+	for (Phase p = PHASE_FLANNEL; p <= _PHASE_MAX; p++) {
+		Phase shown = p == _PHASE_MAX ? PHASE_UNKNOWN : p; /* unknown listed last */
+		fprintf(f, "routeguard_phase{phase=\"%s\"} %d\n", phase_to_string(shown),
+			v->phase.phase == shown);
+	}
 	header(f, "routeguard_info", "gauge", "routeguard's version and mode.");
 	fprintf(f, "routeguard_info{version=\"%s\",mode=\"%s\"} 1\n", in->version,
 		mode_to_string(in->config->mode));

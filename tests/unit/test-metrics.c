@@ -35,7 +35,11 @@ static void test_exact_text(void **state)
 	    {.check = CHECK_NEXTHOP_NOT_ONLINK, .severity = SEVERITY_ERROR, .subject = "10.0.0.4"},
 	    {.check = CHECK_MTU_MISMATCH, .severity = SEVERITY_WARNING, .subject = "eth0"},
 	};
-	Verdict v = {.findings = findings, .n_findings = 5, .n_errors = 3, .n_warnings = 2};
+	Verdict v = {.findings = findings,
+		     .n_findings = 5,
+		     .n_errors = 3,
+		     .n_warnings = 2,
+		     .phase = {.phase = PHASE_MIGRATING}};
 	StatusInput in = {
 	    .version = "0.1.0",
 	    .config = c,
@@ -90,6 +94,12 @@ static void test_exact_text(void **state)
 	    "routeguard_findings{check=\"networkd-foreign-routes\",severity=\"warning\"} 0\n"
 	    "routeguard_findings{check=\"k3s-config-invalid\",severity=\"error\"} 0\n"
 	    "routeguard_findings{check=\"k3s-config-invalid\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"firewall-leftovers\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"firewall-leftovers\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"vxlan-port-conflict\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"vxlan-port-conflict\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"cni-ipam-leftovers\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"cni-ipam-leftovers\",severity=\"warning\"} 0\n"
 	    "# HELP routeguard_devices_removed_total Devices routeguard removed.\n"
 	    "# TYPE routeguard_devices_removed_total counter\n"
 	    "routeguard_devices_removed_total 3\n"
@@ -111,6 +121,14 @@ static void test_exact_text(void **state)
 	    "in seconds since the epoch.\n"
 	    "# TYPE routeguard_last_evaluation_timestamp_seconds gauge\n"
 	    "routeguard_last_evaluation_timestamp_seconds 1764298800.123\n"
+	    "# HELP routeguard_phase The node's phase in a Flannel-to-Cilium move; the current one "
+	    "is 1.\n"
+	    "# TYPE routeguard_phase gauge\n"
+	    "routeguard_phase{phase=\"flannel\"} 0\n"
+	    "routeguard_phase{phase=\"migrating\"} 1\n"
+	    "routeguard_phase{phase=\"tunnel\"} 0\n"
+	    "routeguard_phase{phase=\"native\"} 0\n"
+	    "routeguard_phase{phase=\"unknown\"} 0\n"
 	    "# HELP routeguard_info routeguard's version and mode.\n"
 	    "# TYPE routeguard_info gauge\n"
 	    "routeguard_info{version=\"0.1.0\",mode=\"enforce\"} 1\n");

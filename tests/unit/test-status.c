@@ -64,7 +64,8 @@ static void test_every_field(void **state)
 		     .n_findings = 2,
 		     .n_errors = 1,
 		     .n_warnings = 1,
-		     .native_device = "eth0"};
+		     .native_device = "eth0",
+		     .phase = {.phase = PHASE_FLANNEL}};
 	uint64_t since[] = {T0, T0 + 61 * 1000000ULL};
 	ActionRecord actions[] = {
 	    {.time_usec = T0 + 1000,
@@ -114,7 +115,8 @@ static void test_every_field(void **state)
 	    "\"subject\":\"/etc/cni/net.d/10-flannel.conflist\",\"result\":\"quarantined\"}],"
 	    "\"counters\":{\"netlink-events\":12,\"resyncs\":1,\"overruns\":0,\"evaluations\":5,"
 	    "\"devices-removed\":1,\"files-quarantined\":1},"
-	    "\"netstate\":{\"links\":3,\"routes-kept\":1,\"routes-seen\":1}}");
+	    "\"netstate\":{\"links\":3,\"routes-kept\":1,\"routes-seen\":1},"
+	    "\"phase\":\"flannel\"}");
 	free(text);
 	netstate_free(ns);
 	config_free(c);
@@ -140,6 +142,8 @@ static void test_before_evaluation_and_defaults(void **state)
 	assert_non_null(strstr(text, ",\"native-device\":null},\"findings\":[],\"actions\":[],"));
 	assert_non_null(
 	    strstr(text, "\"netstate\":{\"links\":0,\"routes-kept\":0,\"routes-seen\":0}"));
+	/* a verdict that knows no phase says so */
+	assert_non_null(strstr(text, "\"phase\":\"unknown\""));
 	free(text);
 
 	in.verdict = &one;
