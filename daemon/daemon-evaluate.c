@@ -368,8 +368,12 @@ void daemon_evaluate(Daemon *d)
 		} else {
 			hostfacts_free(d->hostfacts);
 			d->hostfacts = h;
+			d->hostfacts->firewall = d->firewall;
 			d->hostfacts_stale = false;
 		}
+		/* What changed the host's files (K3s restarted, Reconcile) may have changed the
+		 * legacy tables too, which send no events. */
+		fw_mirror_read_legacy(d->fw_mirror);
 	}
 	uint64_t now = realtime_usec();
 	History history = tracker_history(d->tracker, now);

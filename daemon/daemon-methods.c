@@ -85,6 +85,7 @@ static void reconcile(Control *c, uint64_t client, const VarlinkCall *call, void
 	 * evaluation, in daemon_answer_reconcile(). */
 	d->reconcile_target = mirror_next_full_sync(d->mirror);
 	d->hostfacts_stale = true;
+	fw_mirror_resync(d->fw_mirror);
 	mirror_request_resync(d->mirror, SYNC_ALL);
 	log_info("Reconcile requested");
 }

@@ -803,6 +803,13 @@ static const char *iptables_command(const FwChain *ch)
 	return v6 ? "ip6tables-nft" : "iptables-nft";
 }
 
+/* The length of a glob's literal part for a remedy's example: FLANNEL-, KUBE-ROUTER-, CNI-. */
+static int glob_example_length(const char *chain)
+{
+	size_t skip = strncmp(chain, "KUBE-", 5) == 0 ? 5 : 0;
+	return (int)(skip + strcspn(chain + skip, "-_") + 1);
+}
+
 static void add_chain_group(Evaluation *e, const ChainGroup *g)
 {
 	const FwChain *ch = g->first;
@@ -837,7 +844,7 @@ static void add_chain_group(Evaluation *e, const ChainGroup *g)
 				"enforce, or by hand: delete the rules jumping to it "
 				"(%s -t %s -S | grep -e '-[jg] %s$'), then "
 				"%s -t %s -F %s and %s -t %s -X %s",
-				(int)strcspn(ch->name, "-_") + 1, ch->name, iptables_command(ch),
+				glob_example_length(ch->name), ch->name, iptables_command(ch),
 				ch->table, ch->name, iptables_command(ch), ch->table, ch->name,
 				iptables_command(ch), ch->table, ch->name);
 	Finding *f = add(e, CHECK_FIREWALL_LEFTOVERS, g->subject, message, remedy);

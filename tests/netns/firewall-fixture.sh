@@ -4,8 +4,8 @@
 # Sourced by the capture script and the netns tests; runs inside the namespace it is given.
 set -e
 B=${1:?usage: firewall-fixture.sh nft|legacy}
-IPT=iptables-$B
-IP6T=ip6tables-$B
+IPT="iptables-$B -w 10"
+IP6T="ip6tables-$B -w 10"
 CL=10.42.0.0/16
 POD=10.42.1.0/24
 # the kubelet's: never flagged

@@ -667,7 +667,7 @@ static void test_leftover_words(void **state)
 	f = find(v, "firewall-leftovers", "filter/KUBE-ROUTER-INPUT");
 	assert_int_equal(f->remediation, REMEDIATION_ALERT_ONLY);
 	assert_non_null(strstr(f->remedy, "iptables-nft -t filter -X KUBE-ROUTER-INPUT"));
-	assert_non_null(strstr(f->remedy, "(e.g. KUBE-*)"));
+	assert_non_null(strstr(f->remedy, "(e.g. KUBE-ROUTER-*)"));
 	assert_non_null(strstr(find(v, "firewall-leftovers", "flannel-ipv4/*")->remedy,
 			       "nft delete table ip flannel-ipv4"));
 	verdict_free(v);
