@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "fileio.h"
 #include "fileutil.h"
+#include "firewall-enforcer.h"
 #include "log.h"
 #include "netstate-json.h"
 #include "protect.h"
@@ -186,6 +187,28 @@ static void quarantine(Daemon *d, const Finding *f)
 	daemon_schedule_evaluation(d);
 }
 
+static void remove_chain(Daemon *d, const Finding *f)
+{
+	char message[512];
+	int r = fw_remove_leftover(d->firewall, f->subject, message, sizeof(message));
+
+	if (r == -ENOENT) {
+		log_debug("%s was gone before our removal", f->subject);
+		return;
+	}
+	if (r < 0) {
+		announce_action(d, f->check, f->subject, ACTION_FAILED, message);
+		return;
+	}
+	if (tracker_record_removal(d->tracker, f->subject, realtime_usec(),
+				   d->config->enforce.recreate_window_usec) < 0)
+		log_warning("Out of memory recording the removal of %s", f->subject);
+	(void)save_state(d);
+	log_info("%s", message);
+	announce_action(d, f->check, f->subject, ACTION_REMOVED, message);
+	daemon_schedule_evaluation(d);
+}
+
 static void enforce(Daemon *d, const Verdict *v)
 {
 	if (d->config->mode != MODE_ENFORCE)
@@ -199,6 +222,8 @@ static void enforce(Daemon *d, const Verdict *v)
 			remove_device(d, f, v->native_ifindex);
 		else if (f->remediation == REMEDIATION_QUARANTINE_FILE)
 			quarantine(d, f);
+		else if (f->remediation == REMEDIATION_REMOVE_CHAIN)
+			remove_chain(d, f);
 	}
 }
 

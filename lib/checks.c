@@ -851,8 +851,25 @@ static void add_chain_group(Evaluation *e, const ChainGroup *g)
 	if (!f)
 		return;
 	f->severity = g->severity;
-	if (enforce)
-		f->remediation = REMEDIATION_REMOVE_CHAIN;
+	if (!enforce)
+		return;
+	/* Chains that come back fall under the recreate limit as devices do. */
+	size_t recent = history_recent_removals(e->history, g->subject,
+						e->c->enforce.recreate_window_usec);
+	if (recent >= e->c->enforce.recreate_count) {
+		f->action = ACTION_BACKOFF;
+		free(f->remedy);
+		f->remedy = format("%s came back after %zu removals within %llu s: what writes "
+				   "%s chains still runs and recreates it; routeguard stops "
+				   "removing it until the window passes. Stop that first",
+				   target, recent,
+				   (unsigned long long)(e->c->enforce.recreate_window_usec / 1000000),
+				   fw_owner_to_string(g->owner));
+		if (!f->remedy)
+			e->error = -ENOMEM;
+		return;
+	}
+	f->remediation = REMEDIATION_REMOVE_CHAIN;
 }
 
 static void check_firewall(Evaluation *e)

@@ -45,9 +45,12 @@ typedef struct Finding {
 	uint32_t ifindex; /* for devices */
 } Finding;
 
-/* When each device name was removed, for the recreate limit. */
+#define REMOVAL_NAME_MAX 128
+
+/* When each device name (or firewall-leftovers subject, TABLE/CHAIN) was removed, for the
+ * recreate limit. */
 typedef struct RemovalHistory {
-	char name[IFNAMSIZ];
+	char name[REMOVAL_NAME_MAX];
 	uint64_t *times_usec; /* CLOCK_REALTIME, oldest first */
 	size_t n_times;
 } RemovalHistory;
