@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "alerts.h"
@@ -168,11 +171,34 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
 }
 
+/* host-local IPAM takes an flock on the network directory's lock file around each allocation:
+ * move the directory only while holding it, so no allocation is cut in half. -1 when there is
+ * no lock file (nothing to hold), -EBUSY when IPAM holds it now. */
+static int lock_ipam_dir(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/lock", dir) < 0)
+		return -ENOMEM;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -EBUSY;
+	}
+	return fd;
+}
+
 static void quarantine(Daemon *d, const Finding *f)
 {
 	_cleanup_free_ char *dest = NULL;
 	char message[1024];
+	int lock = f->check == CHECK_CNI_IPAM_LEFTOVERS ? lock_ipam_dir(f->subject) : -1;
+	if (lock == -EBUSY)
+		return; /* an allocation is under way: the next evaluation tries again */
 	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, realtime_usec(), &dest);
+	if (lock >= 0)
+		close(lock);
 
 	if (r < 0) {
 		snprintf(message, sizeof(message), "Could not move %s to %s: %s", f->subject,
