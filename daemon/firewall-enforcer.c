@@ -255,6 +255,12 @@ static int remove_nft(Firewall *fw, const Victim *v, NftResult *res)
 static int lock_xtables(void)
 {
 	int fd = open(XTABLES_LOCK, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
+	/* Under ProtectSystem=strict /run is read-only: a lock file nobody made yet cannot be
+	 * made, and nobody holds it either. */
+	if (fd < 0 && errno == EROFS)
+		fd = open(XTABLES_LOCK, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOENT || errno == EROFS))
+		return -ENOENT;
 	if (fd < 0)
 		return -errno;
 	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
@@ -386,7 +392,7 @@ static int remove_legacy(Firewall *fw, const Victim *v, size_t *ret_tables, size
 	if (n_families == 0)
 		return 0;
 	int lock = lock_xtables();
-	if (lock < 0)
+	if (lock < 0 && lock != -ENOENT)
 		return lock;
 	for (size_t i = 0; i < n_families && r == 0; i++) {
 		/* EAGAIN: the table changed since iptc_init(); read it again, once. */
@@ -402,7 +408,8 @@ static int remove_legacy(Firewall *fw, const Victim *v, size_t *ret_tables, size
 						 v->name);
 		}
 	}
-	close(lock);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }
 
