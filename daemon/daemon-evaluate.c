@@ -29,7 +29,8 @@ static void record_action(Daemon *d, CheckId check, const char *subject, Action 
 			  uint64_t now)
 {
 	if (d->n_actions == STATUS_ACTIONS_MAX) {
-		memmove(d->actions, d->actions + 1, (STATUS_ACTIONS_MAX - 1) * sizeof(ActionRecord));
+		memmove(d->actions, d->actions + 1,
+			(STATUS_ACTIONS_MAX - 1) * sizeof(ActionRecord));
 		d->n_actions--;
 	}
 	daemon_status_changed(d);
@@ -61,7 +62,8 @@ static int save_state(Daemon *d)
 	int r;
 
 	if (mkdir(d->options.state_dir, 0755) < 0 && errno != EEXIST)
-		return log_warning_errno(errno, "Cannot create %s; state is not saved", d->options.state_dir);
+		return log_warning_errno(errno, "Cannot create %s; state is not saved",
+					 d->options.state_dir);
 	if (asprintf(&path, "%s/%s", d->options.state_dir, STATE_FILE) < 0 ||
 	    (r = tracker_to_json(d->tracker, &o)) < 0)
 		return -ENOMEM;
@@ -90,8 +92,9 @@ int daemon_load_state(Daemon *d)
 	r = o ? tracker_from_json(d->tracker, o) : -EINVAL;
 	json_object_put(o);
 	if (r < 0)
-		log_warning("%s is not routeguard state; starting without it (open findings alert again)",
-			    path);
+		log_warning(
+		    "%s is not routeguard state; starting without it (open findings alert again)",
+		    path);
 	else
 		log_info("Loaded %zu open finding(s) from %s", d->tracker->n_open, path);
 	return 0;
@@ -107,14 +110,17 @@ static void on_transition(CheckId check, const char *subject, Transition t, cons
 	char message[1024];
 
 	if (t == TRANSITION_OPENED)
-		snprintf(message, sizeof(message), "%s: %s Fix: %s", check_to_string(check), f->message,
-			 f->remedy);
+		snprintf(message, sizeof(message), "%s: %s Fix: %s", check_to_string(check),
+			 f->message, f->remedy);
 	else
-		snprintf(message, sizeof(message), "%s %s resolved", check_to_string(check), subject);
-	alert_transition(check, subject, t, f ? f->severity : SEVERITY_WARNING, ACTION_NONE, message);
+		snprintf(message, sizeof(message), "%s %s resolved", check_to_string(check),
+			 subject);
+	alert_transition(check, subject, t, f ? f->severity : SEVERITY_WARNING, ACTION_NONE,
+			 message);
 	json_object *e = event_object(d, transition_to_string(t), check, subject, now);
 	if (f) {
-		json_object_object_add(e, "severity", json_object_new_string(severity_to_string(f->severity)));
+		json_object_object_add(e, "severity",
+				       json_object_new_string(severity_to_string(f->severity)));
 		json_object_object_add(e, "message", json_object_new_string(f->message));
 		json_object_object_add(e, "remedy", json_object_new_string(f->remedy));
 	}
@@ -163,8 +169,8 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, f->check);
 	if (r < 0) {
 		char message[256];
-		snprintf(message, sizeof(message), "Could not send the delete of %s: %s", link->name,
-			 strerror(-r));
+		snprintf(message, sizeof(message), "Could not send the delete of %s: %s",
+			 link->name, strerror(-r));
 		announce_action(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}
@@ -267,12 +273,14 @@ void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId 
 	}
 	if (error < 0) {
 		snprintf(message, sizeof(message), "Failed to remove %s: %s%s%s", name,
-			 strerror(-error), kernel_message ? ": " : "", kernel_message ? kernel_message : "");
+			 strerror(-error), kernel_message ? ": " : "",
+			 kernel_message ? kernel_message : "");
 		announce_action(d, check, name, ACTION_FAILED, message);
 		return;
 	}
 	d->counters.devices_removed++;
-	if (tracker_record_removal(d->tracker, name, now, d->config->enforce.recreate_window_usec) < 0)
+	if (tracker_record_removal(d->tracker, name, now, d->config->enforce.recreate_window_usec) <
+	    0)
 		log_warning("Out of memory recording the removal of %s", name);
 	(void)save_state(d);
 	snprintf(message, sizeof(message), "Removed %s", name);
@@ -304,15 +312,15 @@ void daemon_status_input(Daemon *d, StatusInput *in)
 {
 	const MirrorCounters *k = mirror_counters(d->mirror);
 	*in = (StatusInput){
-		.version = ROUTEGUARD_VERSION,
-		.config = d->config,
-		.verdict = d->verdict,
-		.netstate = d->netstate,
-		.since_usec = d->since,
-		.now_usec = realtime_usec(),
-		.actions = d->actions,
-		.n_actions = d->n_actions,
-		.counters = d->counters,
+	    .version = ROUTEGUARD_VERSION,
+	    .config = d->config,
+	    .verdict = d->verdict,
+	    .netstate = d->netstate,
+	    .since_usec = d->since,
+	    .now_usec = realtime_usec(),
+	    .actions = d->actions,
+	    .n_actions = d->n_actions,
+	    .counters = d->counters,
 	};
 	in->counters.netlink_events = k->netlink_events;
 	in->counters.resyncs = k->resyncs;
@@ -329,7 +337,6 @@ int daemon_status(Daemon *d, json_object **ret)
 		in.verdict = &empty; /* before the first evaluation: not ready, no findings yet */
 	return status_to_json(&in, ret);
 }
-
 
 /* STATUS= in a few words: "ready", or "not ready: 2 errors (flannel-device flannel.1, …)". */
 static void notify_status(Daemon *d)
@@ -365,8 +372,8 @@ static void notify_status(Daemon *d)
 	(void)netstate_links(d->netstate, &n_links);
 	if (n > 0 && (size_t)n < sizeof(status))
 		snprintf(status + n, sizeof(status) - (size_t)n,
-			 "; %zu links, %zu routes kept of %llu seen, %llu overruns, %llu resyncs", n_links,
-			 netstate_routes_kept(d->netstate),
+			 "; %zu links, %zu routes kept of %llu seen, %llu overruns, %llu resyncs",
+			 n_links, netstate_routes_kept(d->netstate),
 			 (unsigned long long)netstate_routes_seen(d->netstate),
 			 (unsigned long long)k->overruns, (unsigned long long)k->resyncs);
 	(void)sd_notifyf(false, "STATUS=%s", status);
@@ -383,7 +390,8 @@ static void arm_window_timer(Daemon *d)
 		if (f->action != ACTION_BACKOFF)
 			continue;
 		for (size_t j = 0; j < t->n_removals; j++)
-			if (strcmp(t->removals[j].name, f->subject) == 0 && t->removals[j].n_times > 0) {
+			if (strcmp(t->removals[j].name, f->subject) == 0 &&
+			    t->removals[j].n_times > 0) {
 				uint64_t end = t->removals[j].times_usec[0] + window;
 				if (!earliest || end < earliest)
 					earliest = end;

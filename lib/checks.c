@@ -264,7 +264,8 @@ static void add_cilium_tunnel_mode(Evaluation *e, const Link *l)
 	char cidr[PREFIX_STRLEN];
 
 	prefix_text(&e->c->native_routing_cidr, cidr);
-	Finding *f = add(e, CHECK_CILIUM_TUNNEL_MODE, l->name,
+	Finding *f = add(
+	    e, CHECK_CILIUM_TUNNEL_MODE, l->name,
 	    format("Cilium runs in tunnel mode (%s) although native routing is intended. "
 		   "The Helm value tunnel=disabled was removed in Cilium 1.15 and is silently "
 		   "ignored, so Cilium stays in its default VXLAN tunnel; "
@@ -549,14 +550,15 @@ static void check_cluster_cidr(Evaluation *e, const K3sConfig *k)
 	if (prefix_covers(&e->c->native_routing_cidr, &cluster))
 		return;
 	prefix_text(&cluster, k3s_cidr);
-	Finding *f = add(e, CHECK_CLUSTER_CIDR_MISMATCH, "cluster-cidr",
-	    format("K3s gives pods addresses from %s (%s), outside native-routing-cidr %s: "
-		   "their traffic would be masqueraded or dropped",
-		   k3s_cidr, k->cluster_cidr.source ? k->cluster_cidr.source : "the K3s default",
-		   cidr),
-	    format("Make them agree: native-routing-cidr in routeguard.yaml and "
-		   "ipv4NativeRoutingCIDR in Cilium's values, "
-		   "or cluster-cidr in K3s (which cannot change on a running cluster)"));
+	Finding *f =
+	    add(e, CHECK_CLUSTER_CIDR_MISMATCH, "cluster-cidr",
+		format("K3s gives pods addresses from %s (%s), outside native-routing-cidr %s: "
+		       "their traffic would be masqueraded or dropped",
+		       k3s_cidr,
+		       k->cluster_cidr.source ? k->cluster_cidr.source : "the K3s default", cidr),
+		format("Make them agree: native-routing-cidr in routeguard.yaml and "
+		       "ipv4NativeRoutingCIDR in Cilium's values, "
+		       "or cluster-cidr in K3s (which cannot change on a running cluster)"));
 	/* The migration guide gives Cilium's pods a new CIDR of their own on purpose. */
 	if (f && e->v->phase.phase == PHASE_MIGRATING)
 		f->severity = SEVERITY_WARNING;
@@ -735,8 +737,7 @@ static bool flannel_runs(const Evaluation *e)
 	Phase p = e->v->phase.phase;
 	if (p == PHASE_FLANNEL || p == PHASE_MIGRATING)
 		return true;
-	return k && k->role == K3S_ROLE_SERVER &&
-	       strcmp(k3sconfig_flannel_backend(k), "none") != 0;
+	return k && k->role == K3S_ROLE_SERVER && strcmp(k3sconfig_flannel_backend(k), "none") != 0;
 }
 
 /*
@@ -824,9 +825,9 @@ static void add_chain_group(Evaluation *e, const ChainGroup *g)
 				 fw_owner_to_string(g->owner), fw_family_to_string(ch->family),
 				 ch->table, g->chains, where);
 	else
-		message = format("%s chain %s remains in table %s (%s); %zu rule(s) jump to it",
-				 fw_owner_to_string(g->owner), ch->name, ch->table, where,
-				 g->jumps);
+		message =
+		    format("%s chain %s remains in table %s (%s); %zu rule(s) jump to it",
+			   fw_owner_to_string(g->owner), ch->name, ch->table, where, g->jumps);
 	if (enforce && g->whole_table)
 		remedy = format("routeguard deletes the table in one transaction "
 				"(firewall.remove matches %s)",
@@ -854,17 +855,18 @@ static void add_chain_group(Evaluation *e, const ChainGroup *g)
 	if (!enforce)
 		return;
 	/* Chains that come back fall under the recreate limit as devices do. */
-	size_t recent = history_recent_removals(e->history, g->subject,
-						e->c->enforce.recreate_window_usec);
+	size_t recent =
+	    history_recent_removals(e->history, g->subject, e->c->enforce.recreate_window_usec);
 	if (recent >= e->c->enforce.recreate_count) {
 		f->action = ACTION_BACKOFF;
 		free(f->remedy);
-		f->remedy = format("%s came back after %zu removals within %llu s: what writes "
-				   "%s chains still runs and recreates it; routeguard stops "
-				   "removing it until the window passes. Stop that first",
-				   target, recent,
-				   (unsigned long long)(e->c->enforce.recreate_window_usec / 1000000),
-				   fw_owner_to_string(g->owner));
+		f->remedy =
+		    format("%s came back after %zu removals within %llu s: what writes "
+			   "%s chains still runs and recreates it; routeguard stops "
+			   "removing it until the window passes. Stop that first",
+			   target, recent,
+			   (unsigned long long)(e->c->enforce.recreate_window_usec / 1000000),
+			   fw_owner_to_string(g->owner));
 		if (!f->remedy)
 			e->error = -ENOMEM;
 		return;
@@ -883,8 +885,9 @@ static void check_firewall(Evaluation *e)
 		const FwChain *ch = &chains[i];
 		bool xtables = ch->backend == FW_BACKEND_LEGACY ||
 			       firewall_table_is_xtables(ch->family, ch->table);
-		FwOwner owner = xtables ? (ch->base ? FW_OWNER_NONE : firewall_chain_owner(ch->name))
-					: firewall_table_owner(ch->table);
+		FwOwner owner = xtables
+				    ? (ch->base ? FW_OWNER_NONE : firewall_chain_owner(ch->name))
+				    : firewall_table_owner(ch->table);
 		int severity = leftover_severity(e, owner);
 		if (severity < 0)
 			continue;

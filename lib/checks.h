@@ -31,7 +31,8 @@ typedef enum Remediation {
 	REMEDIATION_ALERT_ONLY,
 	REMEDIATION_REMOVE_DEVICE,
 	REMEDIATION_QUARANTINE_FILE,
-	REMEDIATION_REMOVE_CHAIN, /* a firewall-leftovers chain (or native table) firewall.remove names */
+	REMEDIATION_REMOVE_CHAIN, /* a firewall-leftovers chain (or native table) firewall.remove
+				     names */
 } Remediation;
 
 typedef struct Finding {
