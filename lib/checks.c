@@ -254,11 +254,6 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 	f->remediation = REMEDIATION_REMOVE_DEVICE;
 }
 
-static bool is_cilium_name(const char *name)
-{
-	return strncmp(name, "cilium_", 7) == 0;
-}
-
 static void add_cilium_tunnel_mode(Evaluation *e, const Link *l)
 {
 	char cidr[PREFIX_STRLEN];
@@ -311,7 +306,7 @@ static void check_devices(Evaluation *e)
 			continue;
 		}
 		if ((strcmp(l->kind, "vxlan") == 0 || strcmp(l->kind, "geneve") == 0) &&
-		    !is_cilium_name(l->name) && !device_in_keep(e->c, l->name))
+		    !device_name_is_cilium(l->name) && !device_in_keep(e->c, l->name))
 			add_tunnel_device(e, l);
 	}
 }
@@ -357,7 +352,7 @@ static void visit_route(const Route *r, void *userdata)
 				   l->name));
 			return;
 		}
-		if (r->nexthops[i].gw_family && !is_cilium_name(l->name) &&
+		if (r->nexthops[i].gw_family && !device_name_is_cilium(l->name) &&
 		    r->table == RT_TABLE_MAIN) {
 			if (grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
 				 sizeof(*w->pod_routes_via_gateway)) < 0) {

@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "config.h"
 #include "fileutil.h"
 #include "firewall.h"
+#include "protect.h"
+#include "yamlutil.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -738,21 +739,17 @@ static int parse_mapping(Loader *l, yaml_node_t *node, const KeySpec *specs, con
 static int load_document(Config *c, LoadState *state, const char *file, const char *text,
 			 size_t len, ConfigError *error)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	int r = 0;
+	_cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
+	_cleanup_(yaml_document_deletep) yaml_document_t doc = {};
+	int r = yaml_load_string(&parser, text, len, &doc);
 
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = fail_at(error, file, (unsigned)parser.problem_mark.line + 1,
-			    (unsigned)parser.problem_mark.column + 1, "YAML syntax: %s%s%s",
-			    parser.problem ? parser.problem : "malformed",
-			    parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
+	if (r == -EBADMSG)
+		return fail_at(error, file, (unsigned)parser.problem_mark.line + 1,
+			       (unsigned)parser.problem_mark.column + 1, "YAML syntax: %s%s%s",
+			       yaml_problem(&parser), parser.context ? " " : "",
+			       parser.context ? parser.context : "");
+	if (r < 0)
 		return r;
-	}
 
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	/* An empty file, or one holding only comments or "~", configures nothing. */
@@ -770,22 +767,17 @@ static int load_document(Config *c, LoadState *state, const char *file, const ch
 	}
 	if (root && r >= 0) {
 		/* A second document in one file would be silently ignored: refuse it. */
-		yaml_document_t next;
-		if (yaml_parser_load(&parser, &next)) {
-			yaml_node_t *second = yaml_document_get_root_node(&next);
-			if (second)
-				r = fail_at(error, file, (unsigned)second->start_mark.line + 1,
-					    (unsigned)second->start_mark.column + 1,
-					    "found a second YAML document, expected one per file");
-			yaml_document_delete(&next);
-		} else {
+		_cleanup_(yaml_document_deletep) yaml_document_t next = {};
+		yaml_node_t *second;
+		if ((r = yaml_load_next(&parser, &next)) == -EBADMSG)
 			r = fail_at(error, file, (unsigned)parser.problem_mark.line + 1,
 				    (unsigned)parser.problem_mark.column + 1, "YAML syntax: %s",
-				    parser.problem ? parser.problem : "malformed");
-		}
+				    yaml_problem(&parser));
+		else if (r >= 0 && (second = yaml_document_get_root_node(&next)))
+			r = fail_at(error, file, (unsigned)second->start_mark.line + 1,
+				    (unsigned)second->start_mark.column + 1,
+				    "found a second YAML document, expected one per file");
 	}
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return r;
 }
 
@@ -870,18 +862,6 @@ Config *config_free(Config *c)
 	return NULL;
 }
 
-bool device_name_is_protected(const char *name)
-{
-	return strcmp(name, "lo") == 0 || strncmp(name, "cilium_", 7) == 0 ||
-	       strncmp(name, "lxc", 3) == 0;
-}
-
-/* The part of a glob before its first special character. */
-static size_t literal_prefix_length(const char *glob)
-{
-	return strcspn(glob, "*?[\\");
-}
-
 static int check_rules_against_protected(const Config *c, const LoadState *state,
 					 const char *default_origin, ConfigError *error)
 {
@@ -889,18 +869,10 @@ static int check_rules_against_protected(const Config *c, const LoadState *state
 		const char *name = c->devices.remove[i].name;
 		const char *origin =
 			i < state->n_rule_origins ? state->rule_origins[i].text : default_origin;
-		size_t literal = literal_prefix_length(name);
-		bool is_glob = name[literal] != '\0';
-		char prefix[IFNAMSIZ] = "";
-		const char *why = NULL;
+		bool is_glob = device_name_is_glob(name);
+		const char *why = device_rule_protection(name);
 
-		memcpy(prefix, name, literal < sizeof(prefix) - 1 ? literal : sizeof(prefix) - 1);
-		if (!is_glob && device_name_is_protected(name))
-			why = "lo, cilium_* and lxc* are never removed";
-		else if (is_glob && (strncmp(prefix, "cilium_", 7) == 0 ||
-				     strncmp(prefix, "lxc", 3) == 0))
-			why = "it can only match Cilium's devices (cilium_*, lxc*), which are never removed";
-		else if (!is_glob && strcmp(c->native_device, name) == 0)
+		if (!why && !is_glob && strcmp(c->native_device, name) == 0)
 			why = "it is the native-device, which is never removed";
 		for (size_t k = 0; !why && !is_glob && k < c->devices.keep.n; k++)
 			if (fnmatch(c->devices.keep.items[k], name, 0) == 0)

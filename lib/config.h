@@ -92,6 +92,3 @@ _must_check_ int config_load_string(const char *name, const char *text, size_t l
 				    ConfigError *ret_error);
 
 const char *mode_to_string(Mode m);
-
-/* Names the kernel-side devices no rule may remove: lo, cilium_*, lxc*. */
-bool device_name_is_protected(const char *name);

@@ -10,6 +10,7 @@
 
 #include "fileutil.h"
 #include "hostfacts.h"
+#include "unitfile.h"
 
 #define HOST_FILE_MAX (1024 * 1024)
 
@@ -119,6 +120,8 @@ static int load_cni_dir(HostFacts *h, const char *dir)
 	struct dirent **entries = NULL;
 	int n = scandir(dir, &entries, cni_extension, alphasort), r = 0;
 
+	if (n < 0 && errno == ENOMEM)
+		return -ENOMEM; /* a missing or unreadable directory holds no configuration */
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *path = NULL, *text = NULL;
 		size_t len;
@@ -187,93 +190,38 @@ static char *trim(char *s)
 	return s;
 }
 
-/* The [Network] keys of one networkd.conf file; later files override earlier ones. */
-static int apply_networkd_file(HostFacts *h, const char *path)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	bool in_network = false;
-	char *save = NULL;
-
-	if (read_text_file(path, HOST_FILE_MAX, &text, &len) < 0)
-		return 0;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		line = trim(line);
-		if (*line == '[') {
-			in_network = strcmp(line, "[Network]") == 0;
-			continue;
-		}
-		char *eq = strchr(line, '=');
-		if (!in_network || !eq || *line == '#' || *line == ';')
-			continue;
-		*eq = '\0';
-		char *key = trim(line);
-		int value = parse_systemd_boolean(trim(eq + 1));
-		bool *field = strcmp(key, "ManageForeignRoutes") == 0		    ? &h->manage_foreign_routes
-			      : strcmp(key, "ManageForeignRoutingPolicyRules") == 0 ? &h->manage_foreign_rules
-										    : NULL;
-		if (!field || value < 0)
-			continue;
-		*field = value;
-		free(h->networkd_source);
-		if (!(h->networkd_source = strdup(path)))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int conf_file(const struct dirent *d)
-{
-	const char *dot = strrchr(d->d_name, '.');
-	return d->d_name[0] != '.' && dot && strcmp(dot, ".conf") == 0;
-}
-
-/* networkd.conf, then drop-ins from /usr/lib, /run and /etc by file name; /etc wins a tie. */
+/*
+ * networkd.conf and its drop-ins, read as networkd reads them: the last valid [Network] value of
+ * each key wins, across /etc/systemd/networkd.conf and networkd.conf.d/ of every directory.
+ */
 static int read_networkd(HostFacts *h, const char *root)
 {
-	static const char *const dropin_dirs[] = {"/usr/lib/systemd/networkd.conf.d",
-						  "/run/systemd/networkd.conf.d",
-						  "/etc/systemd/networkd.conf.d"};
-	_cleanup_free_ char *main_file = NULL, *netif = NULL;
+	_cleanup_(unit_file_freep) UnitFile *u = NULL;
+	_cleanup_free_ char *netif = NULL;
 	struct stat st;
 	int r;
 
 	h->manage_foreign_routes = true;
 	h->manage_foreign_rules = true;
 	if (asprintf(&netif, "%s/run/systemd/netif/links", root) < 0 ||
-	    asprintf(&main_file, "%s/etc/systemd/networkd.conf", root) < 0)
+	    asprintf(&h->networkd_source, "%s/etc/systemd/networkd.conf", root) < 0)
 		return -ENOMEM;
 	/* networkd writes its state there while it runs. */
 	h->networkd_running = stat(netif, &st) == 0 && S_ISDIR(st.st_mode);
-	if (!(h->networkd_source = strdup(main_file)))
-		return -ENOMEM;
-	if ((r = apply_networkd_file(h, main_file)) < 0)
+	if ((r = unit_file_load_config(root, "systemd/networkd.conf", &u)) < 0)
 		return r;
-
-	/* Gather the drop-ins' names, then apply each name once, from the last directory having it. */
-	for (size_t d = 0; d < ELEMENTSOF(dropin_dirs); d++) {
-		_cleanup_free_ char *dir = NULL;
-		struct dirent **entries = NULL;
-		if (asprintf(&dir, "%s%s", root, dropin_dirs[d]) < 0)
+	for (const UnitAssignment *a = NULL; (a = unit_file_next(u, a, "Network", NULL));) {
+		int value = parse_systemd_boolean(a->value);
+		bool *field = strcmp(a->key, "ManageForeignRoutes") == 0 ? &h->manage_foreign_routes
+			      : strcmp(a->key, "ManageForeignRoutingPolicyRules") == 0
+				  ? &h->manage_foreign_rules
+				  : NULL;
+		if (!field || value < 0)
+			continue;
+		*field = value;
+		free(h->networkd_source);
+		if (!(h->networkd_source = strdup(a->path)))
 			return -ENOMEM;
-		int n = scandir(dir, &entries, conf_file, alphasort);
-		for (int i = 0; i < n; i++) {
-			bool overridden = false;
-			for (size_t later = d + 1; later < ELEMENTSOF(dropin_dirs); later++) {
-				_cleanup_free_ char *other = NULL;
-				if (asprintf(&other, "%s%s/%s", root, dropin_dirs[later],
-					     entries[i]->d_name) >= 0 &&
-				    stat(other, &st) == 0)
-					overridden = true;
-			}
-			_cleanup_free_ char *path = NULL;
-			if (!overridden && asprintf(&path, "%s/%s", dir, entries[i]->d_name) >= 0)
-				r = apply_networkd_file(h, path);
-			free(entries[i]);
-		}
-		free(entries);
-		if (r < 0)
-			return r;
 	}
 	return 0;
 }
@@ -310,7 +258,7 @@ int hostfacts_load(const Config *c, const char *root, HostFacts **ret)
 			return r;
 	if ((r = read_ip_forward(h)) < 0 || (r = read_networkd(h, root)) < 0 ||
 	    (r = read_flannel_subnet_env(h, root)) < 0 ||
-	    (r = k3sconfig_load(c->k3s.config, &c->k3s.units, &h->k3s)) < 0 ||
+	    (r = k3sconfig_load(root, c->k3s.config, &c->k3s.units, &h->k3s)) < 0 ||
 	    (r = cni_networks_load(root, &h->cni_networks, &h->n_cni_networks)) < 0)
 		return r;
 	*ret = TAKE_PTR(h);

@@ -55,7 +55,10 @@ typedef struct HostFacts {
 HostFacts *hostfacts_free(HostFacts *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HostFacts *, hostfacts_free);
 
-/* root: prefix for /etc/systemd and /run (NULL or "" for the real host). Returns 0 or -ENOMEM. */
+/*
+ * root: prefix for systemd's directories (/etc, /run, /usr/local/lib, /usr/lib, /lib) and /run
+ * (NULL or "" for the real host). Returns 0 or -ENOMEM.
+ */
 _must_check_ int hostfacts_load(const Config *c, const char *root, HostFacts **ret);
 
 /* Parses one CNI configuration file's text (tests, fuzzing). */

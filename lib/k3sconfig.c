@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "fileutil.h"
 #include "k3sconfig.h"
+#include "unitfile.h"
+#include "yamlutil.h"
 
 typedef struct TrackedKey {
 	const char *name;
@@ -179,27 +180,19 @@ static int apply_mapping(K3sConfig *k, const char *name, yaml_document_t *doc, y
 
 int k3sconfig_apply_yaml(K3sConfig *k, const char *name, const char *text, size_t len)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	int r = 0;
+	_cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
+	_cleanup_(yaml_document_deletep) yaml_document_t doc = {};
+	int r = yaml_load_string(&parser, text, len, &doc);
 
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = add_problem(k, name, "%s:%zu:%zu: YAML syntax: %s", name,
-				parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				parser.problem ? parser.problem : "malformed");
-		yaml_parser_delete(&parser);
+	if (r == -EBADMSG)
+		return add_problem(k, name, "%s:%zu:%zu: YAML syntax: %s", name,
+				   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				   yaml_problem(&parser));
+	if (r < 0)
 		return r;
-	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	bool empty = !root || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0);
-	if (!empty)
-		r = apply_mapping(k, name, &doc, root);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	return r;
+	return empty ? 0 : apply_mapping(k, name, &doc, root);
 }
 
 /* ---- the unit's ExecStart= ---- */
@@ -249,61 +242,23 @@ oom:
 	return -ENOMEM;
 }
 
-/* The last ExecStart= of the text, continuation lines joined; NULL when there is none. */
-static char *find_exec_start(const char *text)
+/*
+ * The command a unit runs: its ExecStart= lines in the order systemd applies them, an empty one
+ * resetting the list. A K3s unit (Type=notify) runs one command, the last one; K3s's flags are
+ * there, not yet with $VAR expansion or specifiers (issue 9).
+ */
+static int apply_unit_file(K3sConfig *k, const char *name, const UnitFile *u)
 {
-	char *last = NULL;
-	const char *p = text;
-
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		const char *next = eol ? eol + 1 : p + strlen(p);
-		size_t len = (size_t)((eol ? eol : next) - p);
-		const char *line = p;
-		while (len > 0 && (*line == ' ' || *line == '\t'))
-			line++, len--;
-		if (len >= 10 && strncmp(line, "ExecStart=", 10) == 0) {
-			/* Join lines that end with a backslash. */
-			size_t cap = strlen(line) + 1, used = 0;
-			char *joined = malloc(cap);
-			if (!joined) {
-				free(last);
-				return NULL;
-			}
-			const char *q = line + 10;
-			for (;;) {
-				const char *end = strchr(q, '\n');
-				size_t l = end ? (size_t)(end - q) : strlen(q);
-				bool more = l > 0 && q[l - 1] == '\\';
-				memcpy(joined + used, q, more ? l - 1 : l);
-				used += more ? l - 1 : l;
-				joined[used++] = ' ';
-				if (!more || !end) {
-					p = end ? end + 1 : q + l;
-					break;
-				}
-				q = end + 1;
-			}
-			joined[used] = '\0';
-			free(last);
-			last = joined;
-			continue;
-		}
-		p = next;
-	}
-	return last;
-}
-
-int k3sconfig_apply_unit(K3sConfig *k, const char *name, const char *text)
-{
-	_cleanup_free_ char *exec = find_exec_start(text);
+	const UnitAssignment *exec = NULL;
 	char **words = NULL;
 	size_t n = 0, i = 0;
 	int r;
 
+	for (const UnitAssignment *a = NULL; (a = unit_file_next(u, a, "Service", "ExecStart"));)
+		exec = a;
 	if (!exec)
 		return 0;
-	if ((r = split_words(exec, &words, &n)) < 0)
+	if ((r = split_words(exec->value, &words, &n)) < 0)
 		return r;
 	if (n == 0)
 		goto out; /* "ExecStart=" alone resets */
@@ -354,6 +309,16 @@ out:
 	return r;
 }
 
+int k3sconfig_apply_unit(K3sConfig *k, const char *name, const char *text)
+{
+	_cleanup_(unit_file_freep) UnitFile *u = NULL;
+	int r;
+
+	if ((r = unit_file_new(&u)) < 0 || (r = unit_file_parse(u, name, text, strlen(text))) < 0)
+		return r;
+	return apply_unit_file(k, name, u);
+}
+
 /* ---- files ---- */
 
 static int yaml_dropin(const struct dirent *d)
@@ -362,108 +327,71 @@ static int yaml_dropin(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".yaml") == 0;
 }
 
-static int conf_dropin(const struct dirent *d)
+static int report_unreadable(K3sConfig *k, const char *path, int error)
 {
-	size_t n = strlen(d->d_name);
-	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
-}
-
-/* Reads path; returns 1 when read, 0 when it does not exist, or records a problem. */
-static int read_or_report(K3sConfig *k, const char *path, char **text, size_t *len)
-{
-	int r = read_text_file(path, 1024 * 1024, text, len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return add_problem(k, path, "%s: cannot read: %s", path, strerror(-r)) < 0 ? -ENOMEM : 0;
-	return 1;
+	return add_problem(k, path, "%s: cannot read: %s", path, strerror(-error));
 }
 
 static int apply_yaml_file(K3sConfig *k, const char *file, bool *found)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_or_report(k, file, &text, &len);
+	int r = read_text_file(file, 1024 * 1024, &text, &len);
 
-	if (r <= 0)
+	if (r == -ENOENT)
+		return 0;
+	if (r == -ENOMEM)
 		return r;
+	if (r < 0)
+		return report_unreadable(k, file, r);
 	*found = true;
 	return k3sconfig_apply_yaml(k, file, text, len);
-}
-
-/* The files of path.d matching filter, in alphabetical order; NULL-terminated, or NULL. */
-static char **dropin_paths(const char *path, int (*filter)(const struct dirent *))
-{
-	_cleanup_free_ char *dir = NULL;
-	struct dirent **entries = NULL;
-	char **paths = NULL;
-
-	if (asprintf(&dir, "%s.d", path) < 0)
-		return NULL;
-	int n = scandir(dir, &entries, filter, alphasort);
-	if (n >= 0)
-		paths = calloc((size_t)n + 1, sizeof(char *));
-	for (int i = 0; i < n; i++) {
-		if (paths && asprintf(&paths[i], "%s/%s", dir, entries[i]->d_name) < 0)
-			paths[i] = NULL;
-		free(entries[i]);
-	}
-	free(entries);
-	return paths;
-}
-
-static void free_paths(char **paths)
-{
-	for (size_t i = 0; paths && paths[i]; i++)
-		free(paths[i]);
-	free(paths);
 }
 
 /* config.yaml, then config.yaml.d/ in alphabetical order, each applied over the last. */
 static int load_yaml_files(K3sConfig *k, const char *path, bool *found)
 {
-	char **dropins = dropin_paths(path, yaml_dropin);
-	int r = apply_yaml_file(k, path, found);
+	_cleanup_free_ char *dir = NULL;
+	struct dirent **entries = NULL;
+	int r, n;
 
-	for (size_t i = 0; r >= 0 && dropins && dropins[i]; i++)
-		r = apply_yaml_file(k, dropins[i], found);
-	free_paths(dropins);
+	if ((r = apply_yaml_file(k, path, found)) < 0)
+		return r;
+	if (asprintf(&dir, "%s.d", path) < 0)
+		return -ENOMEM;
+	if ((n = scandir(dir, &entries, yaml_dropin, alphasort)) < 0)
+		return errno == ENOMEM ? -ENOMEM : 0; /* no drop-in directory */
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *file = NULL;
+		if (r >= 0 && asprintf(&file, "%s/%s", dir, entries[i]->d_name) < 0)
+			r = -ENOMEM;
+		if (r >= 0)
+			r = apply_yaml_file(k, file, found);
+		free(entries[i]);
+	}
+	free(entries);
 	return r;
 }
 
-/* A unit and its drop-ins are one text to systemd: the last ExecStart= wins, an empty one resets. */
-static int load_unit(K3sConfig *k, const char *path, bool *found)
+/* The unit routeguard.yaml names, its drop-ins too, as systemd loads it below root. */
+static int load_unit(K3sConfig *k, const char *root, const char *path, bool *found)
 {
-	char **dropins = dropin_paths(path, conf_dropin);
-	_cleanup_free_ char *combined = NULL;
-	size_t combined_len = 0;
-	int r = 0;
+	_cleanup_(unit_file_freep) UnitFile *u = NULL;
+	int r;
 
-	for (ssize_t i = -1; r >= 0 && (i < 0 || (dropins && dropins[i])); i++) {
-		_cleanup_free_ char *text = NULL;
-		size_t len = 0;
-		r = read_or_report(k, i < 0 ? path : dropins[i], &text, &len);
-		if (r <= 0)
-			continue;
-		*found = true;
-		char *grown = realloc(combined, combined_len + len + 2);
-		if (!grown) {
-			r = -ENOMEM;
-			break;
-		}
-		combined = grown;
-		memcpy(combined + combined_len, text, len);
-		combined_len += len;
-		combined[combined_len++] = '\n';
-		combined[combined_len] = '\0';
-	}
-	free_paths(dropins);
-	if (r < 0 || !combined)
-		return r < 0 ? r : 0;
-	return k3sconfig_apply_unit(k, path, combined);
+	if ((r = unit_file_load_path(root, path, &u)) < 0)
+		return r;
+	/* Syntax errors stay quiet, as they did: systemd warns about most and goes on. */
+	for (size_t i = 0; i < u->n_problems; i++)
+		if (u->problems[i].error != -EBADMSG &&
+		    (r = report_unreadable(k, u->problems[i].path, u->problems[i].error)) < 0)
+			return r;
+	*found = u->n_paths > 0;
+	return apply_unit_file(k, u->main_path ? u->main_path : path, u);
 }
 
-int k3sconfig_load(const char *config_path, const StringList *units, K3sConfig **ret)
+int k3sconfig_load(const char *root, const char *config_path, const StringList *units,
+		   K3sConfig **ret)
 {
 	_cleanup_(k3sconfig_freep) K3sConfig *k = NULL;
 	bool files = false, any_unit = false;
@@ -476,7 +404,7 @@ int k3sconfig_load(const char *config_path, const StringList *units, K3sConfig *
 	/* Flags on the command line override the files: units come last. */
 	for (size_t i = 0; i < units->n; i++) {
 		bool found = false;
-		if ((r = load_unit(k, units->items[i], &found)) < 0)
+		if ((r = load_unit(k, root, units->items[i], &found)) < 0)
 			return r;
 		any_unit |= found;
 	}

@@ -46,12 +46,17 @@ typedef struct K3sConfig {
 K3sConfig *k3sconfig_free(K3sConfig *k);
 DEFINE_TRIVIAL_CLEANUP_FUNC(K3sConfig *, k3sconfig_free);
 
-/* Returns 0 (problems with the files are in ret->problems), or -ENOMEM. */
-_must_check_ int k3sconfig_load(const char *config_path, const StringList *units, K3sConfig **ret);
+/*
+ * config_path and its drop-ins, then each unit of units with its drop-ins: found as systemd finds
+ * them, the unit's own directory first, then the unit search path below root (NULL or "" for the
+ * real host). Returns 0 (problems with the files are in ret->problems), or -ENOMEM.
+ */
+_must_check_ int k3sconfig_load(const char *root, const char *config_path, const StringList *units,
+				K3sConfig **ret);
 
 /* Parses one K3s YAML text into k (tests, fuzzing). */
 _must_check_ int k3sconfig_apply_yaml(K3sConfig *k, const char *name, const char *text, size_t len);
-/* Parses one unit file's text into k. */
+/* Parses one unit file's text into k, as if it were the whole unit (tests, fuzzing). */
 _must_check_ int k3sconfig_apply_unit(K3sConfig *k, const char *name, const char *text);
 _must_check_ int k3sconfig_new(K3sConfig **ret);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <yaml.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
@@ -47,6 +48,17 @@ static inline void closep(int *fd)
 		close(*fd);
 		errno = saved;
 	}
+}
+
+/* libyaml's objects live on the stack: declared zeroed, they are safe to delete before any load. */
+static inline void yaml_parser_deletep(yaml_parser_t *p)
+{
+	yaml_parser_delete(p);
+}
+
+static inline void yaml_document_deletep(yaml_document_t *d)
+{
+	yaml_document_delete(d);
 }
 
 #define _cleanup_free_ _cleanup_(freep)

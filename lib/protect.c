@@ -4,6 +4,49 @@
 
 #include "protect.h"
 
+/* DESIGN.md §4: never removed, whatever the configuration says. */
+#define NEVER_REMOVED "lo, cilium_* and lxc* are never removed"
+static const char *const CILIUM_PREFIXES[] = {"cilium_", "lxc"};
+
+bool device_name_is_cilium(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(CILIUM_PREFIXES); i++)
+		if (strncmp(name, CILIUM_PREFIXES[i], strlen(CILIUM_PREFIXES[i])) == 0)
+			return true;
+	return false;
+}
+
+bool device_name_is_protected(const char *name)
+{
+	return strcmp(name, "lo") == 0 || device_name_is_cilium(name);
+}
+
+/* The part of a glob before its first special character. */
+static size_t literal_prefix_length(const char *glob)
+{
+	return strcspn(glob, "*?[\\");
+}
+
+bool device_name_is_glob(const char *name)
+{
+	return name[literal_prefix_length(name)] != '\0';
+}
+
+const char *device_rule_protection(const char *name)
+{
+	size_t literal = literal_prefix_length(name);
+
+	if (!device_name_is_glob(name))
+		return device_name_is_protected(name) ? NEVER_REMOVED : NULL;
+	for (size_t i = 0; i < ELEMENTSOF(CILIUM_PREFIXES); i++) {
+		size_t n = strlen(CILIUM_PREFIXES[i]);
+		if (literal >= n && strncmp(name, CILIUM_PREFIXES[i], n) == 0)
+			return "it can only match Cilium's devices (cilium_*, lxc*), which are "
+			       "never removed";
+	}
+	return NULL;
+}
+
 bool device_in_keep(const Config *c, const char *name)
 {
 	for (size_t i = 0; i < c->devices.keep.n; i++)
@@ -16,7 +59,7 @@ const char *device_protection(const Config *c, const NetState *ns, const Link *l
 			      uint32_t native_ifindex)
 {
 	if (device_name_is_protected(link->name))
-		return "lo, cilium_* and lxc* are never removed";
+		return NEVER_REMOVED;
 	if (native_ifindex != 0 && link->ifindex == native_ifindex)
 		return "it is the native device";
 	if (strcmp(c->native_device, link->name) == 0)

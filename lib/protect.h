@@ -9,6 +9,21 @@
 #include "config.h"
 #include "netstate.h"
 
+/* Cilium's own devices: cilium_* and lxc* (its pods' veths). */
+bool device_name_is_cilium(const char *name);
+
+/* The names no rule may remove, whatever the node looks like: lo and Cilium's devices. */
+bool device_name_is_protected(const char *name);
+
+/* Whether a devices.remove name is an fnmatch(3) glob rather than one device's name. */
+bool device_name_is_glob(const char *name);
+
+/*
+ * Why a devices.remove name or glob may never remove anything, for the configuration's error:
+ * a protected name, or a glob whose fixed start only Cilium's devices have. NULL otherwise.
+ */
+const char *device_rule_protection(const char *name);
+
 /* Why link must not be removed, or NULL when it may be. native_ifindex 0 = unknown. */
 const char *device_protection(const Config *c, const NetState *ns, const Link *link,
 			      uint32_t native_ifindex);

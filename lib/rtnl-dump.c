@@ -18,19 +18,41 @@ static void mnl_socket_closep(struct mnl_socket **nl)
 		mnl_socket_close(*nl);
 }
 
-/* One request; returns 1 when the kernel flagged the dump as interrupted. */
-static int dump_one(struct mnl_socket *nl, NetState *ns, uint8_t *buf, RtnlMessage *m,
-		    uint16_t type, uint8_t family, uint32_t seq)
+struct nlmsghdr *rtnl_dump_request(void *buf, uint16_t type, uint8_t family, uint32_t seq)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	bool interrupted = false;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	/* The family byte leads ifinfomsg, ifaddrmsg and rtmsg alike. */
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, type == RTM_GETLINK ? sizeof(struct ifinfomsg) : sizeof(struct rtmsg));
-	rtm->rtm_family = family;
+	/* Each type has its own header; the family byte leads all three. */
+	switch (type) {
+	case RTM_GETLINK: {
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = family;
+		break;
+	}
+	case RTM_GETADDR: {
+		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = family;
+		break;
+	}
+	default: {
+		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = family;
+		break;
+	}
+	}
+	return nlh;
+}
+
+/* One request; returns 1 when the kernel flagged the dump as interrupted. */
+static int dump_one(struct mnl_socket *nl, NetState *ns, uint8_t *buf, RtnlMessage *m,
+		    uint16_t type, uint8_t family, uint32_t seq)
+{
+	struct nlmsghdr *nlh = rtnl_dump_request(buf, type, family, seq);
+	bool interrupted = false;
+
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return negative_errno();
 	uint32_t portid = mnl_socket_get_portid(nl);

@@ -49,6 +49,9 @@ int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret, const cha
 	if (!json_object_object_get_ex(o, "method", &method) ||
 	    !json_object_is_type(method, json_type_string) || json_object_get_string_len(method) == 0)
 		goto bad;
+	/* A \u0000 would cut the copy short: a method the peer did not name would run. */
+	if (strlen(json_object_get_string(method)) != (size_t)json_object_get_string_len(method))
+		goto bad;
 	*ret_problem = "parameters";
 	if (json_object_object_get_ex(o, "parameters", &parameters) &&
 	    !json_object_is_type(parameters, json_type_null)) {

@@ -27,11 +27,7 @@ say "a K3s node after a half-done Flannel-to-Cilium migration (namespace $NS, fi
 host_dirs
 l2_nic
 forwarding 1
-n link add flannel.1 type vxlan id 1 dstport 8472 nolearning dev eth0
-n link set flannel.1 mtu 1450 up
-n link add cni0 type bridge
-n link set cni0 up
-n route add 10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink
+flannel_node "$NS" --nic eth0 --mtu 1450 --pods 0
 n link add cilium_vxlan type vxlan external dstport 8472
 n link add cilium_host type veth peer name cilium_net
 printf 'disable-network-policy: true\ndisable-kube-proxy: true\n# flannel-backend: none  <- forgotten\n' >"$TMP/k3s/config.yaml"

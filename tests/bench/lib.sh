@@ -3,6 +3,7 @@
 set -euo pipefail
 BENCH_DIR=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 ROOT=$(realpath "$BENCH_DIR/../..")
+source "$ROOT/tests/lib/flannel-node.sh"
 BUILD=${BUILD:-$ROOT/build/default}
 [[ $(id -u) == 0 ]] || { echo "bench: needs root, for network namespaces" >&2; exit 1; }
 # require TOOL...: paths below $BUILD that must exist.

@@ -8,8 +8,7 @@ require tests/socket-load
 SECONDS_EACH=${SECONDS_EACH:-5}
 bench_setup socket
 # A node with findings, so the status object has the size it has in real life.
-ip -n "$NS" link add flannel.1 type vxlan id 1 dstport 8472
-ip -n "$NS" link add cni0 type bridge
+flannel_node "$NS" --down --pods 0 --no-route
 ip -n "$NS" link add cilium_vxlan type vxlan external dstport 8472
 start_routeguardd ""
 

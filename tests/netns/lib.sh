@@ -5,6 +5,7 @@ set -euo pipefail
 
 NETNS_DIR=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 ROOT_DIR=$(realpath "$NETNS_DIR/../..")
+source "$ROOT_DIR/tests/lib/flannel-node.sh"
 : "${ROUTEGUARDD:?set ROUTEGUARDD to the routeguardd binary (ctest does)}"
 [[ $(id -u) == 0 ]] || { echo "FAIL: this test needs root, for network namespaces" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "FAIL: python3 is missing (tests/run.sh installs it)" >&2; exit 1; }
@@ -197,13 +198,7 @@ l2_nic() {
 # incident_devices: the incident node's devices on top of l2_nic: Flannel's flannel.1 with its
 # route and cni0 with a pod's veth, and Cilium's cilium_vxlan (tunnel mode).
 incident_devices() {
-	n link add flannel.1 type vxlan id 1 dstport 8472 nolearning dev eth0
-	n link set flannel.1 up
-	n link add cni0 type bridge
-	n link set cni0 up
-	n link add veth-pod1 type veth peer name pod1
-	n link set veth-pod1 master cni0 up
-	n route add 10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink
+	flannel_node "$NS" --nic eth0
 	n link add cilium_vxlan type vxlan external dstport 8472
 }
 

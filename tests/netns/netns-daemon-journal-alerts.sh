@@ -23,7 +23,7 @@ host_dirs
 l2_nic
 forwarding 1
 EXTRA_YAML="mode: enforce" host_dirs
-n link add flannel.1 type vxlan id 1 dstport 8472 nolearning dev eth0
+flannel_vxlan "$NS" --nic eth0 --down
 # daemon_start's --log-target stderr comes first; the last --log-target wins
 daemon_start --log-target journal
 wait_ready

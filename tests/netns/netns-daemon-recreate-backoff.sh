@@ -12,11 +12,11 @@ daemon_start
 wait_ready
 
 for round in 1 2; do
-	n link add flannel.1 type vxlan id 1 dstport 8472
+	flannel_vxlan "$NS" --down
 	wait_until 5 "flannel.1 removed (round $round)" link_absent flannel.1
 done
 step "the third time it stays, and device-recreated says why"
-n link add flannel.1 type vxlan id 1 dstport 8472
+flannel_vxlan "$NS" --down
 expect_findings "device-recreated flannel.1" "flannel-device flannel.1"
 status_has '[f for f in s["findings"] if f["check"] == "flannel-device" and f["action"] == "backoff"]' ||
 	fail "flannel-device is not in backoff"

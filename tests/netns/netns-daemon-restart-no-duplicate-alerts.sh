@@ -8,8 +8,7 @@ PEERS=(192.168.1.3)
 host_dirs
 l2_nic
 forwarding 1
-n link add flannel.1 type vxlan id 1 dstport 8472 nolearning dev eth0
-n link add cni0 type bridge
+flannel_node "$NS" --nic eth0 --down --pods 0 --no-route
 
 daemon_start
 wait_ready

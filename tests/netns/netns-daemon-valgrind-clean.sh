@@ -8,9 +8,7 @@ netns_setup valgrind
 n link add eth0 type veth peer name eth0-peer
 n link set eth0 up
 n addr add 10.0.0.2/24 dev eth0
-n link add flannel.1 type vxlan id 1 dstport 8472 nolearning dev eth0
-n link set flannel.1 up
-n route add 10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink
+flannel_node "$NS" --nic eth0 --no-bridge
 
 DAEMON_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full
 	--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible

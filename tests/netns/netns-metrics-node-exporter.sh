@@ -14,7 +14,7 @@ forwarding 1
 mkdir -p "$TMP/textfiles"
 sed -i '/^metrics: {textfile: ""}$/d' "$TMP/routeguard.yaml"
 echo "metrics: {textfile: $TMP/textfiles/routeguard.prom}" >>"$TMP/routeguard.yaml"
-n link add flannel.1 type vxlan id 1 dstport 8472
+flannel_vxlan "$NS" --down
 daemon_start
 wait_ready
 wait_until 5 "the textfile" test -s "$TMP/textfiles/routeguard.prom"

@@ -13,17 +13,7 @@ n link set eth0-peer up
 n addr add 10.0.0.2/24 dev eth0
 n -6 addr add 2001:db8::2/64 dev eth0 nodad
 n route add default via 10.0.0.1
-n link add flannel.1 type vxlan id 1 dstport 8472 nolearning local 10.0.0.2 dev eth0
-n link set flannel.1 mtu 1450 up
-n addr add 10.42.0.0/32 dev flannel.1
-n link add cni0 type bridge
-n link set cni0 up
-n addr add 10.42.0.1/24 dev cni0
-for i in 1 2; do
-	n link add "veth-pod$i" type veth peer name "pod$i"
-	n link set "veth-pod$i" master cni0 up
-done
-n route add 10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink
+flannel_node "$NS" --nic eth0 --local 10.0.0.2 --mtu 1450 --addresses --pods 2
 n route add 10.42.2.0/24 via 10.0.0.3 dev eth0 proto kernel
 n route add 10.42.3.0/24 nexthop via 10.0.0.3 dev eth0 weight 2 nexthop via 10.0.0.4 dev eth0
 n route add blackhole 10.42.250.0/24

@@ -18,6 +18,7 @@
 #include "helmvalues.h"
 #include "firewall.h"
 #include "netbuild.h"
+#include "unit-main.h"
 
 enum {
 	LO = 1,
@@ -865,8 +866,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_evaluate_is_deterministic),
 		cmocka_unit_test(test_helm_values),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "unit-main.h"
 #include "checktable.h"
 
 static void test_every_id_has_a_row(void **state)
@@ -77,5 +78,5 @@ int main(int argc, char **argv)
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "protect.h"
+#include "unit-main.h"
 
 #define CIDR "native-routing-cidr: 10.42.0.0/16\n"
 
@@ -309,8 +311,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_shipped_default_file),
 		cmocka_unit_test(test_protected_names),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

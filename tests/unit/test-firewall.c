@@ -3,17 +3,14 @@
  * The firewall model and its nf_tables decoder, on messages the real iptables-nft and nft wrote in
  * a namespace (tests/unit/data/capture-nft.sh), and the names each tool gives its chains.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include <errno.h>
 #include <linux/netfilter.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "firewall-nft.h"
 #include "testdata.h"
+#include "unit-main.h"
 
 static const FwChain *chain(const Firewall *fw, uint8_t family, const char *table, const char *name)
 {
@@ -250,7 +247,5 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_truncated_buffers),
 	    cmocka_unit_test(test_owners),
 	};
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "hostfacts.h"
+#include "unit-main.h"
 
 /* As K3s writes it with Flannel on. */
 static const char FLANNEL_CONFLIST[] =
@@ -149,6 +150,13 @@ static void test_host_from_a_root(void **state)
 	assert_int_equal(h->k3s->role, K3S_ROLE_SERVER);
 	assert_string_equal(k3sconfig_flannel_backend(h->k3s), "none");
 	hostfacts_free(h);
+
+	/* Drop-ins apply by file name across directories: /usr/lib's 60- comes after /etc's 50-. */
+	put("/usr/lib/systemd/networkd.conf.d/60-late.conf", "[Network]\nManageForeignRoutingPolicyRules=no\n");
+	assert_int_equal(hostfacts_load(c, root, &h), 0);
+	assert_false(h->manage_foreign_rules);
+	assert_non_null(strstr(h->networkd_source, "/usr/lib/systemd/networkd.conf.d/60-late.conf"));
+	hostfacts_free(h);
 	config_free(c);
 
 	char cmd[300];
@@ -163,8 +171,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_systemd_booleans),
 		cmocka_unit_test(test_host_from_a_root),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "inaddr.h"
+#include "unit-main.h"
 
 static Prefix P(const char *s)
 {
@@ -81,8 +82,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_prefix_parse_rejects),
 		cmocka_unit_test(test_prefix_relations),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "k3sconfig.h"
+#include "unit-main.h"
 
 static K3sConfig *fresh(void)
 {
@@ -171,7 +172,7 @@ static void test_load_from_disk(void **state)
 	StringList units = {units_items, 1};
 
 	/* nothing there: no K3s */
-	assert_int_equal(k3sconfig_load(path, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_NONE);
 	k3sconfig_free(k);
 
@@ -183,7 +184,7 @@ static void test_load_from_disk(void **state)
 	write_text(file, "flannel-backend: wireguard-native\n");
 	snprintf(file, sizeof(file), "%s.d/10-a.yaml", path);
 	write_text(file, "flannel-backend: host-gw\n");
-	assert_int_equal(k3sconfig_load(path, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_SERVER);
 	assert_string_equal(k3sconfig_flannel_backend(k), "wireguard-native");
 	k3sconfig_free(k);
@@ -194,12 +195,43 @@ static void test_load_from_disk(void **state)
 	assert_int_equal(mkdir(file, 0755), 0);
 	snprintf(file, sizeof(file), "%s.d/override.conf", unit);
 	write_text(file, "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s agent --flannel-backend none\n");
-	assert_int_equal(k3sconfig_load(path, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_AGENT);
 	assert_string_equal(k3sconfig_flannel_backend(k), "none");
 	k3sconfig_free(k);
 
 	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Drop-ins in the unit search path below the root count too, sorted with the unit's own. */
+static void test_unit_dropins_from_the_search_path(void **state)
+{
+	char dir[] = "/tmp/routeguard-k3s-XXXXXX", path[200], unit[200], file[300], cmd[400];
+	K3sConfig *k = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.yaml", dir);
+	snprintf(unit, sizeof(unit), "%s/units/k3s.service", dir);
+	char *units_items[] = {unit};
+	StringList units = {units_items, 1};
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/units/k3s.service.d' '%s/run/systemd/system/k3s.service.d'",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+	write_text(unit, "[Service]\nExecStart=/usr/local/bin/k3s server\n");
+	snprintf(file, sizeof(file), "%s/units/k3s.service.d/10-flannel.conf", dir);
+	write_text(file, "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --flannel-backend=host-gw\n");
+	snprintf(file, sizeof(file), "%s/run/systemd/system/k3s.service.d/20-cilium.conf", dir);
+	write_text(file, "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --flannel-backend=none\n");
+
+	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
+	assert_int_equal(k->role, K3S_ROLE_SERVER);
+	assert_string_equal(k3sconfig_flannel_backend(k), "none");
+	snprintf(file, sizeof(file), "%s: --flannel-backend", unit);
+	assert_string_equal(k->flannel_backend.source, file);
+	k3sconfig_free(k);
+
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -214,9 +246,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_agent_unit_and_reset),
 		cmocka_unit_test(test_broken_files_are_problems),
 		cmocka_unit_test(test_load_from_disk),
+		cmocka_unit_test(test_unit_dropins_from_the_search_path),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit-main.h"
 #include "metrics.h"
 
 static Config *load(const char *yaml)
@@ -171,5 +172,5 @@ int main(int argc, char **argv)
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -16,6 +16,7 @@
 #include "rtnl.h"
 #include "netbuild.h"
 #include "testdata.h"
+#include "unit-main.h"
 
 static RtnlMessage msg;
 
@@ -327,8 +328,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_many_routes_stay_sorted_and_exact),
 		cmocka_unit_test(test_captured_dump_then_events),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -18,6 +18,7 @@
 #include "checks.h"
 #include "netbuild.h"
 #include "protect.h"
+#include "unit-main.h"
 
 static const char *const NAMES[] = {
 	"lo", "eth0", "enp7s0", "cilium_host", "cilium_net", "cilium_vxlan", "cilium_geneve",
@@ -122,8 +123,5 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generated_nodes),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

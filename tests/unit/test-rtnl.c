@@ -21,6 +21,7 @@
 
 #include "rtnl.h"
 #include "testdata.h"
+#include "unit-main.h"
 
 typedef struct Capture {
 	void *buf;
@@ -413,8 +414,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_multipath_overrun_is_refused),
 		cmocka_unit_test(test_every_truncation_is_safe),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit-main.h"
 #include "netbuild.h"
 #include "status.h"
 
@@ -172,5 +173,5 @@ int main(int argc, char **argv)
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

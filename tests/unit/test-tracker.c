@@ -12,6 +12,7 @@
 
 #include "messageid.h"
 #include "tracker.h"
+#include "unit-main.h"
 
 static Finding findings[4];
 
@@ -183,8 +184,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_removal_window),
 		cmocka_unit_test(test_state_file_names_checks),
 	};
-	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
-	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_main(argc, argv, tests);
 }

@@ -8,6 +8,7 @@ set -euo pipefail
 build=${1:?usage: capture.sh BUILD_DIR}
 capture=$(realpath "$build")/tests/rtnl-capture
 here=$(dirname "$(realpath "$0")")
+source "$here/../../lib/flannel-node.sh"
 ns=rg-capture-$$
 trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
 
@@ -19,15 +20,7 @@ n link set eth0 up && n link set peer0 up
 n addr add 10.0.0.2/24 dev eth0
 n -6 addr add 2001:db8::2/64 dev eth0 nodad
 n route add default via 10.0.0.1
-n link add flannel.1 type vxlan id 1 dstport 8472 nolearning local 10.0.0.2 dev eth0
-n link set flannel.1 mtu 1450 up
-n addr add 10.42.0.0/32 dev flannel.1
-n link add cni0 type bridge
-n link set cni0 up
-n addr add 10.42.0.1/24 dev cni0
-n link add veth-pod1 type veth peer name pod1
-n link set veth-pod1 master cni0 up
-n route add 10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink
+flannel_node "$ns" --nic eth0 --local 10.0.0.2 --mtu 1450 --addresses
 n route add 10.42.2.0/24 via 10.0.0.3 dev eth0 proto kernel
 n route add 10.42.3.0/24 nexthop via 10.0.0.3 dev eth0 weight 2 nexthop via 10.0.0.4 dev eth0
 n -6 route add 2001:db8:42::/64 via 2001:db8::3 dev eth0
