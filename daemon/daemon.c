@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "alerts.h"
+#include "daemon-cilium.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
 #include "daemon-methods.h"
@@ -150,6 +151,7 @@ int daemon_reload(Daemon *d, ConfigError *error)
 	mirror_request_resync(d->mirror, SYNC_ROUTES4 | SYNC_ROUTES6);
 	fw_mirror_set_poll_interval(d->fw_mirror, d->config->firewall.poll_interval_usec);
 	watch_host_files(d);
+	daemon_cilium_reload(d);
 	d->hostfacts_stale = true;
 	daemon_schedule_evaluation(d);
 	log_info("Configuration reloaded from %s (%s mode)", d->options.config_path,
@@ -307,6 +309,8 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 	if ((r = hostfacts_load(d->config, d->options.debug_host_root, &d->hostfacts)) < 0)
 		return log_error_errno(r, "Failed to read the host's configuration");
 	watch_host_files(d);
+	if ((r = daemon_cilium_new(d)) < 0)
+		return r;
 	if ((r = firewall_new(&d->firewall)) < 0)
 		return log_error_errno(r, "Failed to set up the firewall model");
 	d->hostfacts->firewall = d->firewall;
@@ -333,6 +337,7 @@ Daemon *daemon_free(Daemon *d)
 	if (!d)
 		return NULL;
 	unwatch(d);
+	daemon_cilium_free(d);
 	mirror_free(d->mirror);
 	fw_mirror_free(d->fw_mirror);
 	firewall_free(d->firewall);

@@ -361,15 +361,6 @@ static int parse_chain_globs(Loader *l, yaml_node_t *node, void *field)
 	return parse_string_list(l, node, field, check_chain_glob);
 }
 
-static int parse_poll_interval(Loader *l, yaml_node_t *node, void *field)
-{
-	const char *s = NULL;
-	int r = get_scalar(l, node, l->key, &s);
-	if (r < 0)
-		return r;
-	return parse_duration(l, node, s, field);
-}
-
 static int parse_path_list(Loader *l, yaml_node_t *node, void *field)
 {
 	return parse_string_list(l, node, field, check_absolute);
@@ -636,6 +627,21 @@ static const KeySpec METRICS_KEYS[] = {
 	{},
 };
 
+static int parse_poll_interval(Loader *l, yaml_node_t *node, void *field)
+{
+	const char *s = NULL;
+	int r = get_scalar(l, node, l->key, &s);
+	return r < 0 ? r : parse_duration(l, node, s, field);
+}
+
+static const KeySpec CILIUM_KEYS[] = {
+	{"socket", parse_path_or_empty, FIELD(cilium.socket), NULL},
+	{"kubelet-pods-dir", parse_path_or_empty, FIELD(cilium.kubelet_pods_dir), NULL},
+	{"pod-logs-dir", parse_path_or_empty, FIELD(cilium.pod_logs_dir), NULL},
+	{"poll-interval", parse_poll_interval, FIELD(cilium.poll_interval_usec), NULL},
+	{},
+};
+
 static const KeySpec FIREWALL_KEYS[] = {
 	{"poll-interval", parse_poll_interval, FIELD(firewall.poll_interval_usec), NULL},
 	{"remove", parse_chain_globs, FIELD(firewall.remove), NULL},
@@ -653,6 +659,7 @@ static const KeySpec TOP_KEYS[] = {
 	{"devices", NULL, 0, DEVICES_KEYS},
 	{"enforce", NULL, 0, ENFORCE_KEYS},
 	{"metrics", NULL, 0, METRICS_KEYS},
+	{"cilium", NULL, 0, CILIUM_KEYS},
 	{"firewall", NULL, 0, FIREWALL_KEYS},
 	{},
 };
@@ -822,8 +829,12 @@ static int config_new_default(const char *path, Config **ret)
 	if (!(c->path = strdup(path)) || !(c->native_device = strdup("auto")) ||
 	    !(c->k3s.config = strdup("/etc/rancher/k3s/config.yaml")) ||
 	    !(c->cni.quarantine_dir = strdup("/var/lib/routeguard/quarantine")) ||
-	    !(c->metrics_textfile = strdup("/var/lib/prometheus/node-exporter/routeguard.prom")))
+	    !(c->metrics_textfile = strdup("/var/lib/prometheus/node-exporter/routeguard.prom")) ||
+	    !(c->cilium.socket = strdup("/var/run/cilium/cilium.sock")) ||
+	    !(c->cilium.kubelet_pods_dir = strdup("/var/lib/kubelet/pods")) ||
+	    !(c->cilium.pod_logs_dir = strdup("/var/log/pods")))
 		return -ENOMEM;
+	c->cilium.poll_interval_usec = 30 * 1000000ULL;
 	if (!(c->k3s.units.items = calloc(ELEMENTSOF(units), sizeof(char *))) ||
 	    !(c->cni.conf_dirs.items = calloc(ELEMENTSOF(conf_dirs), sizeof(char *))) ||
 	    !(c->devices.remove = calloc(ELEMENTSOF(rules), sizeof(DeviceRule))))
@@ -857,6 +868,9 @@ Config *config_free(Config *c)
 	device_rules_clear(c);
 	string_list_clear(&c->devices.keep);
 	free(c->metrics_textfile);
+	free(c->cilium.socket);
+	free(c->cilium.kubelet_pods_dir);
+	free(c->cilium.pod_logs_dir);
 	string_list_clear(&c->firewall.remove);
 	free(c);
 	return NULL;

@@ -67,6 +67,13 @@ typedef struct Config {
 	} enforce;
 	char *metrics_textfile; /* "" disables */
 	struct {
+		/* node-local views of Cilium (lib/cilium.h); "" disables one */
+		char *socket;
+		char *kubelet_pods_dir;
+		char *pod_logs_dir;
+		uint64_t poll_interval_usec;
+	} cilium;
+	struct {
 		uint64_t poll_interval_usec; /* legacy xtables only: nf_tables sends events */
 		StringList remove;	     /* chain (or native table) globs removed in enforce */
 	} firewall;

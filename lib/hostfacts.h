@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cilium.h"
 #include "cniipam.h"
 #include "config.h"
 #include "firewall.h"
@@ -41,15 +42,16 @@ typedef struct HostFacts {
 
 	K3sConfig *k3s;
 
+	/* Cilium as read from its socket, configuration directory and logs; NULL when not read.
+	 * Borrowed: the daemon keeps it across host-file reloads (it has triggers of its own). */
+	const CiliumFacts *cilium;
+
 	CniNetwork *cni_networks; /* host-local IPAM directories */
 	size_t n_cni_networks;
 
 	/* The packet filter's chains; borrowed (the daemon's mirror, or preflight's one reading),
 	 * NULL when not read: firewall-leftovers is then not evaluated. */
 	const Firewall *firewall;
-	/* Cilium's own configuration asks for cni.customConf (its CNI file is not written): the
-	 * migration guide's first step. Set by the code that reads Cilium's configuration. */
-	bool cilium_custom_conf;
 } HostFacts;
 
 HostFacts *hostfacts_free(HostFacts *h);

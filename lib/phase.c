@@ -14,6 +14,15 @@ static bool is_flannel_vxlan(const Link *l)
 	       !l->tunnel.external;
 }
 
+/* Cilium's configuration as the migration guide sets it: cni.customConf (custom-cni-conf: true),
+ * so the agent writes no CNI file and the node's pods stay on Flannel until it is moved. */
+static bool cilium_custom_conf(const HostFacts *h)
+{
+	const CiliumConfigView *c =
+	    h && h->cilium && h->cilium->have_config ? &h->cilium->config : NULL;
+	return c && c->custom_cni_conf && strcmp(c->custom_cni_conf, "true") == 0;
+}
+
 void phase_detect(const NetState *ns, const HostFacts *h, PhaseFacts *ret)
 {
 	size_t n;
@@ -41,8 +50,8 @@ void phase_detect(const NetState *ns, const HostFacts *h, PhaseFacts *ret)
 	 * vxlan-port-conflict trap, not a migration), cni.customConf, or pods on both CNIs. */
 	bool second_overlay = f.flannel_vxlan && f.cilium_tunnel &&
 			      f.cilium_tunnel->tunnel.dstport != f.flannel_vxlan->tunnel.dstport;
-	bool migrating = second_overlay || (h && h->cilium_custom_conf) ||
-			 (f.flannel_pods > 0 && f.cilium_pods > 0);
+	bool migrating =
+	    second_overlay || cilium_custom_conf(h) || (f.flannel_pods > 0 && f.cilium_pods > 0);
 
 	if (migrating) {
 		f.phase = PHASE_MIGRATING;

@@ -40,6 +40,8 @@ static void test_exact_text(void **state)
 		     .n_findings = 5,
 		     .n_errors = 3,
 		     .n_warnings = 2,
+		     .cilium_routing_mode = CILIUM_ROUTING_TUNNEL,
+		     .cilium_source = "config-map",
 		     .phase = {.phase = PHASE_MIGRATING}};
 	StatusInput in = {
 	    .version = "0.1.0",
@@ -95,6 +97,10 @@ static void test_exact_text(void **state)
 	    "routeguard_findings{check=\"networkd-foreign-routes\",severity=\"warning\"} 0\n"
 	    "routeguard_findings{check=\"k3s-config-invalid\",severity=\"error\"} 0\n"
 	    "routeguard_findings{check=\"k3s-config-invalid\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"cilium-agent-failing\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"cilium-agent-failing\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"cilium-config-mismatch\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"cilium-config-mismatch\",severity=\"warning\"} 0\n"
 	    "routeguard_findings{check=\"firewall-leftovers\",severity=\"error\"} 0\n"
 	    "routeguard_findings{check=\"firewall-leftovers\",severity=\"warning\"} 0\n"
 	    "routeguard_findings{check=\"vxlan-port-conflict\",severity=\"error\"} 0\n"
@@ -122,6 +128,10 @@ static void test_exact_text(void **state)
 	    "in seconds since the epoch.\n"
 	    "# TYPE routeguard_last_evaluation_timestamp_seconds gauge\n"
 	    "routeguard_last_evaluation_timestamp_seconds 1764298800.123\n"
+	    "# HELP routeguard_cilium_routing_mode Cilium's routing mode on this node, and the "
+	    "source that shows it.\n"
+	    "# TYPE routeguard_cilium_routing_mode gauge\n"
+	    "routeguard_cilium_routing_mode{mode=\"tunnel\",source=\"config-map\"} 1\n"
 	    "# HELP routeguard_phase The node's phase in a Flannel-to-Cilium move; the current one "
 	    "is 1.\n"
 	    "# TYPE routeguard_phase gauge\n"
@@ -150,6 +160,9 @@ static void test_ready_and_zeros(void **state)
 	assert_non_null(strstr(text, "\nrouteguard_ready 1\n"));
 	assert_non_null(strstr(text, "\nrouteguard_last_evaluation_timestamp_seconds 1000.007\n"));
 	assert_non_null(strstr(text, "\nrouteguard_info{version=\"0.1.0\",mode=\"observe\"} 1\n"));
+	/* nothing shows Cilium: still one series, saying so */
+	assert_non_null(
+	    strstr(text, "\nrouteguard_cilium_routing_mode{mode=\"unknown\",source=\"none\"} 1\n"));
 	/* config-reload-failed is an alert, not a finding: no series */
 	assert_null(strstr(text, "config-reload-failed"));
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
