@@ -747,20 +747,17 @@ static int leftover_severity(const Evaluation *e, FwOwner owner)
 	}
 }
 
-static ChainGroup *chain_group(Evaluation *e, ChainGroup **groups, size_t *n, size_t *allocated,
-			       const char *subject)
+/* By subject; one subject's chains (families, backends) in a fixed order, so the first one, whose
+ * table and backend the remedy names, is always the same. */
+static int compare_groups(const void *pa, const void *pb)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*groups)[i].subject, subject) == 0)
-			return &(*groups)[i];
-	if (grow((void **)groups, allocated, *n + 1, sizeof(ChainGroup)) < 0) {
-		e->error = -ENOMEM;
-		return NULL;
-	}
-	ChainGroup *g = &(*groups)[(*n)++];
-	*g = (ChainGroup){};
-	snprintf(g->subject, sizeof(g->subject), "%s", subject);
-	return g;
+	const ChainGroup *a = pa, *b = pb;
+	int d = strcmp(a->subject, b->subject);
+	if (d)
+		return d;
+	if (a->first->backend != b->first->backend)
+		return (int)a->first->backend - (int)b->first->backend;
+	return (int)a->first->family - (int)b->first->family;
 }
 
 /* The glob of firewall.remove that names this chain (or native table), or NULL. */
@@ -855,8 +852,9 @@ static void check_firewall(Evaluation *e)
 	size_t n, n_groups = 0, allocated = 0;
 	const FwChain *chains = firewall_chains(e->h->firewall, &n);
 	ChainGroup *groups = NULL;
-	char subject[FW_NAME_MAX * 2 + 2];
 
+	/* One group per leftover chain, then sorted and merged by subject: a kube-proxy node has
+	 * thousands, and a search per chain would be quadratic. */
 	for (size_t i = 0; i < n && !e->error; i++) {
 		const FwChain *ch = &chains[i];
 		bool xtables = ch->backend == FW_BACKEND_LEGACY ||
@@ -867,22 +865,38 @@ static void check_firewall(Evaluation *e)
 		int severity = leftover_severity(e, owner);
 		if (severity < 0)
 			continue;
-		/* A native table is one leftover, whatever its chains: subject "TABLE/" + "*". */
-		snprintf(subject, sizeof(subject), "%s/%s", ch->table, xtables ? ch->name : "*");
-		ChainGroup *g = chain_group(e, &groups, &n_groups, &allocated, subject);
-		if (!g)
+		if (grow((void **)&groups, &allocated, n_groups + 1, sizeof(ChainGroup)) < 0) {
+			e->error = -ENOMEM;
 			break;
-		if (!g->first) {
-			g->first = ch;
-			g->owner = owner;
-			g->whole_table = !xtables;
-			g->severity = severity ? SEVERITY_ERROR : SEVERITY_WARNING;
 		}
-		g->chains++;
-		g->jumps += xtables ? firewall_jumps_to(e->h->firewall, ch) : 0;
-		g->where |= 1u << (ch->backend * 8 + family_slot(ch->family));
+		ChainGroup *g = &groups[n_groups++];
+		*g = (ChainGroup){
+		    .owner = owner,
+		    .severity = severity ? SEVERITY_ERROR : SEVERITY_WARNING,
+		    .whole_table = !xtables,
+		    .first = ch,
+		    .jumps = xtables ? firewall_jumps_to(e->h->firewall, ch) : 0,
+		    .chains = 1,
+		    .where = 1u << (ch->backend * 8 + family_slot(ch->family)),
+		};
+		/* A native table is one leftover, whatever its chains: subject "TABLE/" + "*". */
+		snprintf(g->subject, sizeof(g->subject), "%s/%s", ch->table,
+			 xtables ? ch->name : "*");
 	}
-	for (size_t i = 0; i < n_groups && !e->error; i++)
+	if (n_groups > 1)
+		qsort(groups, n_groups, sizeof(ChainGroup), compare_groups);
+	size_t merged = 0;
+	for (size_t i = 0; i < n_groups; i++) {
+		if (merged > 0 && strcmp(groups[merged - 1].subject, groups[i].subject) == 0) {
+			ChainGroup *g = &groups[merged - 1];
+			g->chains += groups[i].chains;
+			g->jumps += groups[i].jumps;
+			g->where |= groups[i].where;
+			continue;
+		}
+		groups[merged++] = groups[i];
+	}
+	for (size_t i = 0; i < merged && !e->error; i++)
 		add_chain_group(e, &groups[i]);
 	free(groups);
 }

@@ -187,6 +187,64 @@ static void test_truncated_buffers(void **state)
 	firewall_free(fw);
 }
 
+/* Thousands of chains and jumps, as kube-proxy leaves them: added, replaced, deleted in an order
+ * that moves elements around the dense arrays; the indexes must keep finding each one. */
+static void test_many_chains(void **state)
+{
+	enum { N = 3000 };
+	Firewall *fw;
+	assert_int_equal(firewall_new(&fw), 0);
+	for (unsigned i = 0; i < N; i++) {
+		FwChain c = {.backend = FW_BACKEND_NFT, .family = NFPROTO_IPV4};
+		strcpy(c.table, "nat");
+		snprintf(c.name, sizeof(c.name), "KUBE-SVC-%016u", i);
+		assert_int_equal(firewall_add_chain(fw, &c), 1);
+		/* two jumps to each: from KUBE-SERVICES, and from the previous service */
+		FwRule r = {
+		    .backend = FW_BACKEND_NFT, .family = NFPROTO_IPV4, .handle = 2 * i + 10};
+		strcpy(r.table, "nat");
+		strcpy(r.chain, "KUBE-SERVICES");
+		strcpy(r.target, c.name);
+		assert_int_equal(firewall_add_rule(fw, &r), 1);
+		r.handle++;
+		snprintf(r.chain, sizeof(r.chain), "KUBE-SVC-%016u", i ? i - 1 : N - 1);
+		assert_int_equal(firewall_add_rule(fw, &r), 1);
+	}
+	/* the same rule again changes nothing; a new target re-files it */
+	FwRule again = {.backend = FW_BACKEND_NFT, .family = NFPROTO_IPV4, .handle = 10};
+	strcpy(again.table, "nat");
+	strcpy(again.chain, "KUBE-SERVICES");
+	snprintf(again.target, sizeof(again.target), "KUBE-SVC-%016u", 0);
+	assert_int_equal(firewall_add_rule(fw, &again), 0);
+	snprintf(again.target, sizeof(again.target), "KUBE-SVC-%016u", 1);
+	assert_int_equal(firewall_add_rule(fw, &again), 1);
+	assert_int_equal(jumps(fw, NFPROTO_IPV4, "nat", "KUBE-SVC-0000000000000000"), 1);
+	assert_int_equal(jumps(fw, NFPROTO_IPV4, "nat", "KUBE-SVC-0000000000000001"), 3);
+	/* every third chain goes (with the rules in it), then every jump from KUBE-SERVICES */
+	for (unsigned i = 0; i < N; i += 3) {
+		char name[FW_NAME_MAX];
+		snprintf(name, sizeof(name), "KUBE-SVC-%016u", i);
+		assert_int_equal(firewall_del_chain(fw, FW_BACKEND_NFT, NFPROTO_IPV4, "nat", name),
+				 1);
+	}
+	for (unsigned i = 0; i < N; i++)
+		firewall_del_rule(fw, FW_BACKEND_NFT, NFPROTO_IPV4, "nat", "KUBE-SERVICES",
+				  2 * i + 10);
+	size_t n_chains, n_rules;
+	const FwChain *chains = firewall_chains(fw, &n_chains);
+	firewall_rules(fw, &n_rules);
+	assert_int_equal(n_chains, N - N / 3);
+	assert_int_equal(n_rules, N - N / 3); /* the service-to-service jumps of the chains left */
+	for (size_t i = 0; i < n_chains; i++) {
+		unsigned k;
+		assert_int_equal(sscanf(chains[i].name, "KUBE-SVC-%u", &k), 1);
+		/* its jump came from chain k-1, which is gone when k-1 is a multiple of 3 */
+		unsigned from = k ? k - 1 : N - 1;
+		assert_int_equal(firewall_jumps_to(fw, &chains[i]), from % 3 == 0 ? 0 : 1);
+	}
+	firewall_free(fw);
+}
+
 static void test_owners(void **state)
 {
 	static const struct {
@@ -246,6 +304,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_sweep_and_deletes),
 	    cmocka_unit_test(test_truncated_buffers),
 	    cmocka_unit_test(test_owners),
+	    cmocka_unit_test(test_many_chains),
 	};
 	return unit_main(argc, argv, tests);
 }
