@@ -39,8 +39,11 @@ int quarantine_name(const char *base, uint64_t now_usec, int attempt, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int check_file(const struct stat *st)
+/* A regular file, or a directory when directory is true (moved by rename only). */
+static int check_file(const struct stat *st, bool directory)
 {
+	if (directory && S_ISDIR(st->st_mode))
+		return 0;
 	if (!S_ISREG(st->st_mode))
 		return -EINVAL;
 	if (st->st_size > QUARANTINE_FILE_MAX)
@@ -79,7 +82,7 @@ static int quarantine_path(const char *dir, const char *base, uint64_t now_usec,
  * arrived is checked against expected, and a file that is not the one evaluated goes back.
  */
 static int move_by_rename(const char *path, const char *dir, const char *base, uint64_t now_usec,
-			  const FileIdentity *expected, char **ret)
+			  bool directory, const FileIdentity *expected, char **ret)
 {
 	for (int attempt = 0; attempt < QUARANTINE_NAME_ATTEMPTS; attempt++) {
 		_cleanup_free_ char *dest = NULL;
@@ -94,7 +97,8 @@ static int move_by_rename(const char *path, const char *dir, const char *base, u
 		struct stat st;
 		if (lstat(dest, &st) < 0)
 			return negative_errno();
-		if ((r = check_file(&st)) < 0 || (r = check_expected(&st, expected)) < 0) {
+		if ((r = check_file(&st, directory)) < 0 ||
+		    (r = check_expected(&st, expected)) < 0) {
 			/* Kept where it is, and named, when its name was taken meanwhile. */
 			if (renameat2(AT_FDCWD, dest, AT_FDCWD, path, RENAME_NOREPLACE) < 0)
 				*ret = TAKE_PTR(dest);
@@ -204,7 +208,7 @@ static int copy_staged(const char *staging, const char *dir, const char *base, u
 
 	if (in < 0 || fstat(in, &before) < 0)
 		return negative_errno();
-	if ((r = check_file(&before)) < 0 || (r = check_expected(&before, expected)) < 0)
+	if ((r = check_file(&before, false)) < 0 || (r = check_expected(&before, expected)) < 0)
 		return r;
 	if ((out = create_destination(dir, base, now_usec, before.st_mode & 0777, &dest)) < 0)
 		return out;
@@ -242,10 +246,16 @@ int quarantine_file(const char *path, const char *dir, uint64_t now_usec,
 	/* Looked at, not opened: a FIFO or a device is refused before anything touches it. */
 	if (lstat(path, &st) < 0)
 		return negative_errno();
-	if ((r = check_file(&st)) < 0 || (r = check_expected(&st, expected)) < 0)
+	/* A directory (cni-ipam-leftovers) only ever moves whole, by one rename: never copied. */
+	bool directory = S_ISDIR(st.st_mode);
+	if ((r = check_file(&st, directory)) < 0 || (r = check_expected(&st, expected)) < 0)
 		return r;
+	if (directory)
+		return options && options->always_copy
+			   ? -EXDEV
+			   : move_by_rename(path, dir, base, now_usec, true, expected, ret);
 	if (!options || !options->always_copy) {
-		r = move_by_rename(path, dir, base, now_usec, expected, ret);
+		r = move_by_rename(path, dir, base, now_usec, false, expected, ret);
 		/* EINVAL: a filesystem without RENAME_NOREPLACE; the copy creates O_EXCL. */
 		if (r != -EXDEV && r != -EINVAL)
 			return r;

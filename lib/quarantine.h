@@ -20,7 +20,8 @@
 #define QUARANTINE_NAME_ATTEMPTS 100
 
 typedef struct QuarantineOptions {
-	/* Copy even when rename() could move: lets the tests walk the cross-filesystem path. */
+	/* Act as if dir were on another filesystem (copy files, refuse directories): lets the
+	 * tests walk the cross-filesystem path. */
 	bool always_copy;
 	/* Tests: called after the copy and before it is checked, to change the file meanwhile. */
 	void (*after_copy)(const char *staging, void *userdata);
@@ -36,10 +37,12 @@ _must_check_ int quarantine_name(const char *base, uint64_t now_usec, int attemp
 				 size_t size);
 
 /*
- * Moves the regular file path into dir (created 0700 when missing) under quarantine_name().
+ * Moves the regular file path into dir (created 0700 when missing) under quarantine_name(). A
+ * directory (host-local IPAM's, cni-ipam-leftovers) is moved by rename only, whole.
  * Returns 0 and the new path in *ret, or a negative errno, with path left where it was:
- *   -EINVAL  path is not a regular file (a FIFO, a device, a symlink): it is never opened
- *            for long nor followed
+ *   -EINVAL  path is neither a regular file nor a directory (a FIFO, a device, a symlink): it is
+ *            never opened nor followed
+ *   -EXDEV   a directory, and dir is on another filesystem: never copied
  *   -EFBIG   it is larger than QUARANTINE_FILE_MAX
  *   -EEXIST  every name of this second is taken in dir
  *   -EBUSY   it changed while it was copied (someone still writes it): try again later

@@ -296,7 +296,7 @@ int tracker_from_json(Tracker *t, json_object *o)
 	for (size_t i = 0; i < n_names; i++) {
 		json_object *rm = json_object_array_get_idx(removals, i), *times;
 		const char *name = string_field(rm, "name");
-		if (!name || strlen(name) >= IFNAMSIZ || !json_object_object_get_ex(rm, "times-usec", &times) ||
+		if (!name || strlen(name) >= REMOVAL_NAME_MAX || !json_object_object_get_ex(rm, "times-usec", &times) ||
 		    !json_object_is_type(times, json_type_array))
 			return -EINVAL;
 		RemovalHistory *h = &loaded->removals[loaded->n_removals++];

@@ -307,6 +307,31 @@ static void test_only_the_evaluated_file_moves(void **state)
 	}
 }
 
+/* cni-ipam-leftovers moves host-local's network directory: whole, by one rename, never copied. */
+static void test_directory_moves_whole(void **state)
+{
+	Dirs d[1];
+	char reservation[256], moved[256];
+	_cleanup_free_ char *dest = NULL;
+	char *none = NULL;
+	QuarantineOptions o = {.always_copy = true};
+
+	dirs_make(d);
+	char net[160];
+	snprintf(net, sizeof(net), "%s/cbr0", d->cni);
+	assert_int_equal(mkdir(net, 0755), 0);
+	snprintf(reservation, sizeof(reservation), "%s/10.42.0.5", net);
+	write_text(reservation, "abc");
+	/* across filesystems (forced here) a directory is refused, not copied */
+	assert_int_equal(quarantine_file(net, d->quarantine, NOW, NULL, &o, &none), -EXDEV);
+	assert_null(none);
+	assert_int_equal(quarantine_file(net, d->quarantine, NOW, NULL, NULL, &dest), 0);
+	snprintf(moved, sizeof(moved), "%s/10.42.0.5", dest);
+	expect_text(moved, "abc");
+	assert_int_equal(access(net, F_OK), -1);
+	remove_tree(d->root);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +344,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_replaced_during_copy),
 	    cmocka_unit_test(test_written_during_copy),
 	    cmocka_unit_test(test_only_the_evaluated_file_moves),
+	    cmocka_unit_test(test_directory_moves_whole),
 	};
 	return unit_main(argc, argv, tests);
 }
