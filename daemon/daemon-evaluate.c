@@ -39,12 +39,17 @@ static bool findings_changed(const Verdict *old, const Verdict *v, bool open_set
 	return false;
 }
 
-/* The earliest moment a backoff can end: then evaluate again. */
-static void arm_window_timer(Daemon *d)
+/* The earliest moment a backoff ends or a failure's retry comes due: then evaluate again. */
+void daemon_arm_window_timer(Daemon *d)
 {
+	if (!d->verdict)
+		return;
 	History removals = tracker_history(d->tracker, 0);
 	uint64_t end = enforce_backoff_end_usec(d->verdict, &removals,
 						d->config->enforce.recreate_window_usec);
+	uint64_t retry = enforce_retry_due_usec(d->verdict, &d->actions);
+	if (retry && (!end || retry < end))
+		end = retry;
 
 	if (!end) {
 		(void)sd_event_source_set_enabled(d->window_timer, SD_EVENT_OFF);
@@ -65,6 +70,7 @@ void daemon_evaluate(Daemon *d)
 	if (!daemon_hostfacts_ready(d))
 		return; /* the host's files are being read: their end evaluates */
 	d->hostfacts->cilium = daemon_cilium_facts(d);
+	d->hostfacts->firewall = d->firewall;
 	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = tracker_history(d->tracker, now);
 	if ((r = evaluate(d->config, d->netstate, d->hostfacts, &history, &v)) < 0) {
@@ -95,7 +101,7 @@ void daemon_evaluate(Daemon *d)
 	actionlog_overlay(&d->actions, v, since);
 	if (changed)
 		(void)daemon_save_state(d);
-	arm_window_timer(d);
+	daemon_arm_window_timer(d);
 	daemon_publish(d, PUBLISH_VERDICT);
 }
 

@@ -89,6 +89,9 @@ static int on_load_done(sd_event_source *s, int fd, uint32_t revents, void *user
 	} else {
 		hostfacts_free(d->hostfacts);
 		d->hostfacts = TAKE_PTR(l->result);
+		/* What changed the host's files (K3s restarted, Reconcile) may have changed the
+		 * legacy tables too, which send no events. */
+		fw_mirror_read_legacy(d->fw_mirror);
 	}
 	load_finish(d);
 	daemon_schedule_evaluation(d);

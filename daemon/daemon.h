@@ -29,6 +29,7 @@
 #include "config.h"
 #include "control.h"
 #include "enforcer.h"
+#include "firewall-mirror.h"
 #include "hostfacts.h"
 #include "mirror.h"
 #include "netstate.h"
@@ -42,6 +43,7 @@ typedef struct DaemonOptions {
 	const char *debug_dump_path; /* SIGUSR1 writes the mirror as JSON here */
 	const char *debug_host_root; /* prefix for /etc/systemd and /run files, for tests */
 	int debug_rcvbuf;	     /* netlink receive buffer override, for overrun tests */
+	unsigned debug_delete_delay_ms; /* a pause before each delete, for rename tests */
 } DaemonOptions;
 
 struct PublishEvent; /* daemon-publish.c's */
@@ -54,6 +56,8 @@ typedef struct Daemon {
 	Config *config;
 	NetState *netstate;
 	Mirror *mirror;
+	Firewall *firewall; /* the packet filter, mirrored by fw_mirror; hostfacts borrow it */
+	FwMirror *fw_mirror;
 	HostFacts *hostfacts;
 	bool hostfacts_stale;
 	HostFactsLoad *loading; /* the host's files being read by a thread, or NULL */
@@ -61,6 +65,7 @@ typedef struct Daemon {
 	Tracker *tracker;
 	Verdict *verdict;
 	uint64_t *since; /* per verdict finding */
+	uint32_t native_ifindex; /* the last native device known: never removed, even when lost */
 	Enforcer *enforcer;
 	Control *control;
 	struct DaemonCilium *cilium; /* Cilium's API, configuration directory and logs */

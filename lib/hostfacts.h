@@ -12,7 +12,10 @@
 #include <stddef.h>
 
 #include "cilium.h"
+#include "cniipam.h"
 #include "config.h"
+#include "fileutil.h"
+#include "firewall.h"
 #include "k3sconfig.h"
 #include "macro.h"
 
@@ -22,6 +25,7 @@ typedef struct CniFile {
 	size_t n_plugin_types;
 	bool is_cilium; /* a plugin of type cilium-cni */
 	char *error; /* set when the file is not valid JSON of a CNI config */
+	FileIdentity identity; /* taken before reading: enforcement moves only this file */
 } CniFile;
 
 typedef struct HostFacts {
@@ -43,6 +47,13 @@ typedef struct HostFacts {
 	/* Cilium as read from its socket, configuration directory and logs; NULL when not read.
 	 * Borrowed: the daemon keeps it across host-file reloads (it has triggers of its own). */
 	const CiliumFacts *cilium;
+
+	CniNetwork *cni_networks; /* host-local IPAM directories */
+	size_t n_cni_networks;
+
+	/* The packet filter's chains; borrowed (the daemon's mirror, or preflight's one reading),
+	 * NULL when not read: firewall-leftovers is then not evaluated. */
+	const Firewall *firewall;
 } HostFacts;
 
 HostFacts *hostfacts_free(HostFacts *h);
