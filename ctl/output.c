@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Output for people: wrapped text, the findings table, the one-line verdict; and pretty JSON. */
+#include <inttypes.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -67,6 +68,33 @@ void ctl_print_findings(const CtlOptions *o, json_object *status)
 			ctl_print_wrapped(stdout, string_of(f, "remedy"), 14, 14);
 			printf("\n");
 		}
+	/* The daemon sends at most 64 findings of a check and counts the rest (issue 13). */
+	json_object *rest;
+	if (!json_object_object_get_ex(status, "findings-omitted", &rest))
+		return;
+	json_object_object_foreach(rest, check, count)
+		printf("... and %" PRId64 " more %s findings, not shown\n",
+		       json_object_get_int64(count), check);
+}
+
+/* Errors among the findings left out: those of a check whose shown findings are errors. */
+static size_t omitted_errors(json_object *status, json_object *findings)
+{
+	json_object *rest;
+	size_t n = 0;
+
+	if (!json_object_object_get_ex(status, "findings-omitted", &rest))
+		return 0;
+	json_object_object_foreach(rest, check, count)
+		for (size_t i = 0; i < json_object_array_length(findings); i++) {
+			json_object *f = json_object_array_get_idx(findings, i);
+			if (strcmp(string_of(f, "check"), check) == 0) {
+				if (strcmp(string_of(f, "severity"), "error") == 0)
+					n += (size_t)json_object_get_int64(count);
+				break;
+			}
+		}
+	return n;
 }
 
 void ctl_verdict_line(json_object *status, char *buf, size_t max)
@@ -83,6 +111,8 @@ void ctl_verdict_line(json_object *status, char *buf, size_t max)
 			if (strcmp(string_of(json_object_array_get_idx(findings, i), "severity"),
 				   "error") == 0)
 				errors++;
+	if (findings)
+		errors += omitted_errors(status, findings);
 	/* Not ready without an error: the node is in a phase other than native (tunnel mode,
 	 * mid-migration), which is no error by itself. */
 	if (errors == 0) {

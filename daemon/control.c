@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +102,14 @@ static int flush(Client *cl)
 	return 0;
 }
 
-/* Queues bytes for a client; a client that lets more than the limit pile up is dropped. */
+/*
+ * Queues bytes for a client. The limit bounds what piles up unread, not one message: a reply of
+ * any size joins an empty queue, so a client that reads gets it whole (issue 13: a status over
+ * 1 MiB dropped every caller); a client that stops reading while more is queued is dropped.
+ */
 static void client_send(Control *c, Client *cl, const char *bytes, size_t len)
 {
-	if (cl->out_len + len > CONTROL_QUEUE_MAX) {
+	if (cl->out_len > 0 && cl->out_len + len > CONTROL_QUEUE_MAX) {
 		log_warning("Control client %llu does not read its replies (%zu bytes queued), disconnecting",
 			    (unsigned long long)cl->id, cl->out_len);
 		client_close(c, cl);
@@ -260,6 +265,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 	}
 	cl->in_len += (size_t)n;
 	uint64_t id = cl->id;
+	bool complete = false;
 	/* Every complete message; the client may go away while one is answered. */
 	for (;;) {
 		cl = client_by_id(c, id);
@@ -277,6 +283,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 		memcpy(copy, cl->in, len + 1);
 		memmove(cl->in, nul + 1, cl->in_len - len - 1);
 		cl->in_len -= len + 1;
+		complete = true;
 		dispatch(c, cl, copy, len);
 		free(copy);
 	}
@@ -286,7 +293,10 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 		client_close(c, cl);
 		return 0;
 	}
-	arm_idle(cl);
+	/* The idle time counts from the last complete message, not the last byte: a byte every 10 s
+	 * (slowloris) would otherwise hold a slot for ever (issue 13). */
+	if (complete)
+		arm_idle(cl);
 	return 0;
 }
 
@@ -303,6 +313,30 @@ static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/*
+ * Whether a new client of uid fits: at most CONTROL_CLIENTS_MAX in all; as systemd's varlink
+ * server, at most CONTROL_CLIENTS_PER_UID_MAX of one uid; and root's reserve, which no other uid
+ * may take, so 256 idle clients of one user cannot lock root's GetStatus or Reconcile out.
+ */
+static bool client_allowed(const Control *c, uid_t uid)
+{
+	size_t same = 0, others = 0;
+
+	if (c->n_clients >= CONTROL_CLIENTS_MAX)
+		return false;
+	if (uid == 0)
+		return true;
+	for (const Client *cl = c->clients; cl; cl = cl->next) {
+		same += cl->uid == uid;
+		others += cl->uid != 0;
+	}
+	if (same >= CONTROL_CLIENTS_PER_UID_MAX) {
+		log_debug("Control client of uid %u refused: it has %zu connections", (unsigned)uid, same);
+		return false;
+	}
+	return others < CONTROL_CLIENTS_MAX - CONTROL_CLIENTS_ROOT_RESERVED;
+}
+
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Control *c = userdata;
@@ -316,15 +350,15 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 				log_warning_errno(errno, "accept() on the control socket failed");
 			return 0;
 		}
-		if (c->n_clients >= CONTROL_CLIENTS_MAX) {
-			close(cfd); /* the limit protects the daemon; the client may retry */
-			continue;
-		}
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    !client_allowed(c, cred.uid)) {
+			close(cfd); /* the limits protect the daemon; the client may retry */
+			continue;
+		}
 		Client *cl = calloc(1, sizeof(*cl));
-		if (!cl || getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-			free(cl);
+		if (!cl) {
 			close(cfd);
 			continue;
 		}
@@ -365,6 +399,44 @@ static int claim_path(const char *path)
 	return 0;
 }
 
+/*
+ * Refuses a socket directory that anyone but root (or our own uid) may write to, and such a
+ * directory anywhere above it unless sticky (/tmp): there, a user could swap the new socket for a
+ * symlink between bind() and chown(), and the chown would land on the link's target (issue 13).
+ * lstat: a symlinked directory on the way is judged by its own owner, not by its target's.
+ */
+static int check_socket_dir(const char *path)
+{
+	_cleanup_free_ char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0), *dir = NULL;
+	bool parent = true;
+
+	if (path[0] != '/' && !cwd)
+		return negative_errno();
+	if (asprintf(&dir, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", path) < 0)
+		return -ENOMEM;
+	for (char *slash; (slash = strrchr(dir, '/')); parent = false) {
+		struct stat st;
+		if (slash == dir)
+			slash[1] = '\0'; /* "/" itself */
+		else
+			*slash = '\0';
+		if (lstat(dir, &st) < 0)
+			return negative_errno();
+		bool owner_ok = st.st_uid == 0 || st.st_uid == geteuid();
+		bool others_write = st.st_mode & (S_IWGRP | S_IWOTH);
+		if (S_ISDIR(st.st_mode) &&
+		    (!owner_ok || (others_write && (parent || !(st.st_mode & S_ISVTX))))) {
+			log_error("%s is %s by uid %u, mode %04o: the control socket needs a directory only root may write to",
+				  dir, others_write ? "writable by others and owned" : "owned",
+				  (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+			return -EPERM;
+		}
+		if (slash == dir)
+			break;
+	}
+	return 0;
+}
+
 int control_new(sd_event *event, const char *path, const ControlMethod *methods, void *userdata,
 		Control **ret)
 {
@@ -380,7 +452,7 @@ int control_new(sd_event *event, const char *path, const ControlMethod *methods,
 	c->userdata = userdata;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	if ((r = claim_path(path)) < 0)
+	if ((r = check_socket_dir(path)) < 0 || (r = claim_path(path)) < 0)
 		return r;
 	if (!(c->path = strdup(path)))
 		return -ENOMEM;
@@ -388,17 +460,19 @@ int control_new(sd_event *event, const char *path, const ControlMethod *methods,
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return negative_errno();
-	/* Bind with a umask that leaves no window in which others may connect. */
+	/* The umask gives the socket its final mode 0660 at bind(): no window in which others may
+	 * connect, and no chmod() by path that a symlink could redirect. */
 	mode_t old = umask(0117);
 	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0)
 		return negative_errno();
+	/* By path, but never through a symlink: at worst a swapped-in link changes group. */
 	struct group *g = getgrnam("routeguard");
-	if (g && chown(path, 0, g->gr_gid) < 0)
+	if (g && fchownat(AT_FDCWD, path, 0, g->gr_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		log_warning_errno(errno, "Failed to give %s to group routeguard", path);
 	/* A backlog beyond the client limit: a burst of connects waits for accept(), not EAGAIN. */
-	if (chmod(path, 0660) < 0 || listen(c->fd, 2 * CONTROL_CLIENTS_MAX) < 0)
+	if (listen(c->fd, 2 * CONTROL_CLIENTS_MAX) < 0)
 		return negative_errno();
 	if ((r = sd_event_add_io(event, &c->io, c->fd, EPOLLIN, on_accept, c)) < 0)
 		return r;

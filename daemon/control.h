@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The control server (OpenBSD shape: init, listen, accept, dispatch, close). Non-blocking
- * throughout: a client that sends more than 64 KiB without a NUL, stays idle past 30 s, or does not
- * read its replies (more than 1 MiB queued) is disconnected; at most 256 clients. The daemon never
- * waits for a client.
+ * throughout: a client that sends more than 64 KiB without a NUL, sends no complete message for
+ * 30 s, or does not read its replies (more than 1 MiB queued behind one) is disconnected; at most
+ * 256 clients, 64 of one uid, 16 kept for root. The daemon never waits for a client.
  */
 #pragma once
 
@@ -15,6 +15,10 @@
 #include "varlink.h"
 
 #define CONTROL_CLIENTS_MAX 256
+/* One uid's share, a quarter as in systemd's varlink server (1024 of 4096). */
+#define CONTROL_CLIENTS_PER_UID_MAX 64
+/* Slots only uid 0 may take: root's GetStatus, Reconcile and `routeguardctl ready` always get in. */
+#define CONTROL_CLIENTS_ROOT_RESERVED 16
 #define CONTROL_IDLE_USEC (30 * 1000000ULL)
 #define CONTROL_QUEUE_MAX (1024 * 1024)
 

@@ -12,6 +12,7 @@
 #include "daemon-cilium.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
+#include "daemon-hostfacts.h"
 #include "daemon-publish.h"
 #include "daemon-state.h"
 #include "daemon-status.h"
@@ -24,26 +25,6 @@ void daemon_schedule_evaluation(Daemon *d)
 {
 	daemon_status_changed(d); /* counters and the mirror moved */
 	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_ONESHOT);
-}
-
-static void refresh_hostfacts(Daemon *d)
-{
-	HostFacts *h = NULL;
-	int r;
-
-	if (!d->hostfacts_stale)
-		return;
-	if ((r = hostfacts_load(d->config, d->options.debug_host_root, &h)) < 0) {
-		log_error_errno(r, "Failed to re-read the host's configuration");
-		return;
-	}
-	hostfacts_free(d->hostfacts);
-	d->hostfacts = h;
-	d->hostfacts->firewall = d->firewall;
-	d->hostfacts_stale = false;
-	/* What changed the host's files (K3s restarted, Reconcile) may have changed the legacy
-	 * tables too, which send no events. */
-	fw_mirror_read_legacy(d->fw_mirror);
 }
 
 /* Whether what the state file holds may have changed: the open set or the findings. */
@@ -85,9 +66,11 @@ void daemon_evaluate(Daemon *d)
 
 	if (!mirror_is_synced(d->mirror))
 		return; /* a verdict on half a view would alert on things that are not so */
-	refresh_hostfacts(d);
 	daemon_cilium_links_seen(d);
+	if (!daemon_hostfacts_ready(d))
+		return; /* the host's files are being read: their end evaluates */
 	d->hostfacts->cilium = daemon_cilium_facts(d);
+	d->hostfacts->firewall = d->firewall;
 	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = tracker_history(d->tracker, now);
 	if ((r = evaluate(d->config, d->netstate, d->hostfacts, &history, &v)) < 0) {

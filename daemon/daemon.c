@@ -15,6 +15,7 @@
 #include "daemon-cilium.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
+#include "daemon-hostfacts.h"
 #include "daemon-methods.h"
 #include "daemon-metrics.h"
 #include "daemon-publish.h"
@@ -141,7 +142,7 @@ int daemon_reload(Daemon *d, ConfigError *error)
 		(void)sd_notify(false, "READY=1");
 		return r;
 	}
-	config_free(d->config);
+	daemon_hostfacts_retire_config(d, d->config);
 	d->config = TAKE_PTR(c);
 	if ((r = apply_route_filter(d)) < 0) {
 		(void)sd_notify(false, "READY=1");
@@ -315,14 +316,12 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		return log_error_errno(r, "Failed to set up the metrics timer");
 	if ((r = daemon_load_state(d)) < 0)
 		return r;
-	if ((r = hostfacts_load(d->config, d->options.debug_host_root, &d->hostfacts)) < 0)
-		return log_error_errno(r, "Failed to read the host's configuration");
+	d->hostfacts_stale = true; /* read by the first evaluation, off the loop */
 	watch_host_files(d);
 	if ((r = daemon_cilium_new(d)) < 0)
 		return r;
 	if ((r = firewall_new(&d->firewall)) < 0)
 		return log_error_errno(r, "Failed to set up the firewall model");
-	d->hostfacts->firewall = d->firewall;
 	if ((r = fw_mirror_new(d->event, d->firewall, d->config->firewall.poll_interval_usec,
 			       on_firewall_changed, d, &d->fw_mirror)) < 0)
 		return r;
@@ -346,6 +345,7 @@ Daemon *daemon_free(Daemon *d)
 	if (!d)
 		return NULL;
 	unwatch(d);
+	daemon_hostfacts_abandon(d);
 	daemon_cilium_free(d);
 	mirror_free(d->mirror);
 	fw_mirror_free(d->fw_mirror);

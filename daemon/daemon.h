@@ -3,6 +3,7 @@
  * routeguardd: one Daemon object spread over files, one job each (networkd's Manager shape):
  *   daemon.c          life: start, signals, watchdog, reload, the host's files watched
  *   daemon-evaluate.c the pipeline: one evaluation per batch of changes; the window timer
+ *   daemon-hostfacts.c the host's files, read by a thread so a slow one never stalls the loop
  *   daemon-enforce.c  carries out the enforce policy's steps; the enforcer's completions
  *   daemon-state.c    the state file: open findings and removals survive a restart
  *   daemon-publish.c  the one publish step ending each evaluation or action: alerts, Monitor,
@@ -46,6 +47,7 @@ typedef struct DaemonOptions {
 } DaemonOptions;
 
 struct PublishEvent; /* daemon-publish.c's */
+typedef struct HostFactsLoad HostFactsLoad; /* daemon-hostfacts.c's */
 struct DaemonCilium; /* daemon-cilium.c's */
 
 typedef struct Daemon {
@@ -58,6 +60,8 @@ typedef struct Daemon {
 	FwMirror *fw_mirror;
 	HostFacts *hostfacts;
 	bool hostfacts_stale;
+	HostFactsLoad *loading; /* the host's files being read by a thread, or NULL */
+	sd_event_source *hostfacts_done, *hostfacts_timer;
 	Tracker *tracker;
 	Verdict *verdict;
 	uint64_t *since; /* per verdict finding */

@@ -695,18 +695,13 @@ static void list_keys(const KeySpec *specs, char *buf, size_t size)
 
 static int find_duplicate_key(Loader *l, yaml_node_t *mapping)
 {
-	for (yaml_node_pair_t *a = mapping->data.mapping.pairs.start;
-	     a < mapping->data.mapping.pairs.top; a++) {
-		yaml_node_t *ka = yaml_document_get_node(l->doc, a->key);
-		if (ka->type != YAML_SCALAR_NODE)
-			continue;
-		for (yaml_node_pair_t *b = mapping->data.mapping.pairs.start; b < a; b++) {
-			yaml_node_t *kb = yaml_document_get_node(l->doc, b->key);
-			if (kb->type == YAML_SCALAR_NODE && strcmp(scalar(ka), scalar(kb)) == 0)
-				return fail(l, ka, "duplicate key '%s', expected each key once",
-					    scalar(ka));
-		}
-	}
+	int r;
+	yaml_node_t *k = yaml_mapping_find_duplicate(l->doc, mapping, NULL, &r);
+
+	if (r < 0)
+		return r;
+	if (k)
+		return fail(l, k, "duplicate key '%s', expected each key once", scalar(k));
 	return 0;
 }
 
@@ -765,7 +760,7 @@ static int load_document(Config *c, LoadState *state, const char *file, const ch
 {
 	_cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
 	_cleanup_(yaml_document_deletep) yaml_document_t doc = {};
-	int r = yaml_load_string(&parser, text, len, &doc);
+	int r = yaml_load_string(&parser, text, len, 0, &doc);
 
 	if (r == -EBADMSG)
 		return fail_at(error, file, (unsigned)parser.problem_mark.line + 1,

@@ -279,6 +279,7 @@ void k3s_files_clear(K3sFiles *f)
 		free(f->keys[i].name);
 	}
 	free(f->keys);
+	free(f->slots);
 	*f = (K3sFiles){};
 }
 
@@ -333,45 +334,74 @@ static char *scalar_text(yaml_node_t *node)
 	return s;
 }
 
-/* What fmt.Sprint prints for a nested value: "map[a:b]" or "[a b]"; K3s passes it on as is. */
-static char *nested_text(yaml_document_t *doc, yaml_node_t *node, int depth)
+/* A string growing by doubling: a list of 250k items is printed in linear time (issue 13). */
+typedef struct Text {
+	char *s;
+	size_t len, size;
+} Text;
+
+static bool text_add(Text *t, const char *s)
 {
-	if (node->type == YAML_SCALAR_NODE || depth > 8)
-		return node->type == YAML_SCALAR_NODE ? scalar_text(node) : strdup("…");
-	bool map = node->type == YAML_MAPPING_NODE;
-	char *out = strdup(map ? "map[" : "[");
+	size_t n = strlen(s);
+	if (!t->s && t->size)
+		return false; /* an earlier allocation failed */
+	if (t->len + n + 1 > t->size) {
+		size_t size = t->size ? t->size : 64;
+		while (size < t->len + n + 1)
+			size *= 2;
+		char *grown = realloc(t->s, size);
+		if (!grown) {
+			free(t->s);
+			*t = (Text){NULL, 0, 1};
+			return false;
+		}
+		t->s = grown;
+		t->size = size;
+	}
+	memcpy(t->s + t->len, s, n + 1);
+	t->len += n;
+	return true;
+}
+
+static bool nested_add(Text *out, yaml_document_t *doc, yaml_node_t *node, int depth)
+{
+	if (node->type == YAML_SCALAR_NODE) {
+		_cleanup_free_ char *s = scalar_text(node);
+		return s && text_add(out, s);
+	}
+	if (depth > 8)
+		return text_add(out, "…");
+	bool map = node->type == YAML_MAPPING_NODE, ok = text_add(out, map ? "map[" : "[");
 	size_t count = 0;
 	if (map) {
 		for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-		     out && p < node->data.mapping.pairs.top; p++) {
+		     ok && p < node->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(doc, p->value);
-			_cleanup_free_ char *ks = k ? nested_text(doc, k, depth + 1) : NULL;
-			_cleanup_free_ char *vs = v ? nested_text(doc, v, depth + 1) : NULL;
-			char *joined = NULL;
-			if (!ks || !vs ||
-			    asprintf(&joined, "%s%s%s:%s", out, count++ ? " " : "", ks, vs) < 0)
-				joined = NULL;
-			free(out);
-			out = joined;
+			ok = k && v && (!count++ || text_add(out, " ")) &&
+			     nested_add(out, doc, k, depth + 1) && text_add(out, ":") &&
+			     nested_add(out, doc, v, depth + 1);
 		}
 	} else {
 		for (yaml_node_item_t *i = node->data.sequence.items.start;
-		     out && i < node->data.sequence.items.top; i++) {
+		     ok && i < node->data.sequence.items.top; i++) {
 			yaml_node_t *v = yaml_document_get_node(doc, *i);
-			_cleanup_free_ char *vs = v ? nested_text(doc, v, depth + 1) : NULL;
-			char *joined = NULL;
-			if (!vs || asprintf(&joined, "%s%s%s", out, count++ ? " " : "", vs) < 0)
-				joined = NULL;
-			free(out);
-			out = joined;
+			ok = v && (!count++ || text_add(out, " ")) &&
+			     nested_add(out, doc, v, depth + 1);
 		}
 	}
-	char *closed = NULL;
-	if (out && asprintf(&closed, "%s]", out) < 0)
-		closed = NULL;
-	free(out);
-	return closed;
+	return ok && text_add(out, "]");
+}
+
+/* What fmt.Sprint prints for a nested value: "map[a:b]" or "[a b]"; K3s passes it on as is. */
+static char *nested_text(yaml_document_t *doc, yaml_node_t *node, int depth)
+{
+	Text out = {};
+	if (!nested_add(&out, doc, node, depth)) {
+		free(out.s);
+		return NULL;
+	}
+	return out.s;
 }
 
 static int value_items(yaml_document_t *doc, yaml_node_t *value, const char *display,
@@ -390,11 +420,52 @@ static int value_items(yaml_document_t *doc, yaml_node_t *value, const char *dis
 	return 0;
 }
 
+static size_t name_hash(const char *name, size_t n)
+{
+	size_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of name: the one holding it, or the free one where it would go. */
+static size_t *key_slot(K3sFiles *f, const char *name, size_t n)
+{
+	for (size_t i = name_hash(name, n) & (f->n_slots - 1);; i = (i + 1) & (f->n_slots - 1)) {
+		size_t *slot = &f->slots[i];
+		if (!*slot)
+			return slot;
+		f->probes++;
+		const char *other = f->keys[*slot - 1].name;
+		if (strncmp(other, name, n) == 0 && other[n] == '\0')
+			return slot;
+	}
+}
+
+/* Keeps the table at most half full, so probes stay short. */
+static int grow_slots(K3sFiles *f)
+{
+	if (2 * (f->n + 1) <= f->n_slots)
+		return 0;
+	size_t n_slots = f->n_slots ? 2 * f->n_slots : 64;
+	size_t *slots = calloc(n_slots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	free(f->slots);
+	f->slots = slots;
+	f->n_slots = n_slots;
+	for (size_t i = 0; i < f->n; i++)
+		*key_slot(f, f->keys[i].name, strlen(f->keys[i].name)) = i + 1;
+	return 0;
+}
+
 static K3sFileKey *file_key(K3sFiles *f, const char *name, size_t n)
 {
-	for (size_t i = 0; i < f->n; i++)
-		if (strlen(f->keys[i].name) == n && strncmp(f->keys[i].name, name, n) == 0)
-			return &f->keys[i];
+	if (grow_slots(f) < 0)
+		return NULL;
+	size_t *slot = key_slot(f, name, n);
+	if (*slot)
+		return &f->keys[*slot - 1];
 	K3sFileKey *grown = realloc(f->keys, (f->n + 1) * sizeof(*grown));
 	if (!grown)
 		return NULL;
@@ -403,7 +474,8 @@ static K3sFileKey *file_key(K3sFiles *f, const char *name, size_t n)
 	if (!copy)
 		return NULL;
 	f->keys[f->n] = (K3sFileKey){copy, NULL, 0};
-	return &f->keys[f->n++];
+	*slot = ++f->n;
+	return &f->keys[f->n - 1];
 }
 
 /* "key:" replaces; "key+:" appends, empty values dropped (K3s's toSlice). */
@@ -450,7 +522,7 @@ int k3s_files_apply_yaml(K3sFiles *f, K3sReport *rep, const char *display, const
 {
 	_cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
 	_cleanup_(yaml_document_deletep) yaml_document_t doc = {};
-	int r = yaml_load_string(&parser, text, len, &doc);
+	int r = yaml_load_string(&parser, text, len, YAML_LOAD_NO_ALIASES, &doc);
 
 	if (r == -EBADMSG)
 		return k3s_report_problem(rep, false, display,
@@ -524,10 +596,16 @@ static int read_one(K3sFiles *f, K3sReport *rep, const char *full, const char *s
 	if (r == -ENOENT)
 		return k3s_report_source(rep, shown, "%s, absent", role);
 	if (r < 0) {
-		if ((r = k3s_report_source(rep, shown, "%s, %s", role, strerror(-r))) < 0)
+		int error = r; /* the report's result must not replace it */
+		if ((r = k3s_report_source(rep, shown, "%s, %s", role, strerror(-error))) < 0)
 			return r;
+		if (error == -EFBIG)
+			return k3s_report_problem(rep, false, shown,
+						  "%s: found a file larger than 1 MiB, expected a "
+						  "configuration of kilobytes: not read",
+						  shown);
 		return k3s_report_problem(rep, false, shown, "%s: cannot read: %s", shown,
-					  strerror(-r));
+					  strerror(-error));
 	}
 	*found = true;
 	if ((r = k3s_report_source(rep, shown, "%s", role)) < 0)
@@ -639,33 +717,48 @@ static const char *flag_file(const Flag *f)
 	return f->file ? f->file : f->source;
 }
 
+/*
+ * Sets a flag's value, or with append (a slice flag) adds ",value" to it; an empty value appended
+ * changes nothing but the source. The buffer grows by doubling: 250k list items cost linear time,
+ * not a copy of the whole value each (issue 13). -E2BIG past K3S_VALUE_MAX, the value unchanged.
+ */
 static int set_value(K3sValue *v, const char *value, bool append, const char *source,
 		     const char *file)
 {
-	char *joined = NULL, *src = strdup(source), *f = strdup(file ? file : source);
+	bool extend = append && v->value && *v->value;
+	size_t len = extend && !*value ? 0 : strlen(value);
+	size_t keep = extend ? v->length + (len ? 1 : 0) : 0;
 
+	if (keep + len > K3S_VALUE_MAX)
+		return -E2BIG;
+	char *src = strdup(source), *f = strdup(file ? file : source);
 	if (!src || !f) {
 		free(src);
 		free(f);
 		return -ENOMEM;
 	}
+	if (keep + len + 1 > v->allocated) {
+		size_t n = v->allocated ? v->allocated : 64;
+		while (n < keep + len + 1)
+			n *= 2;
+		char *grown = realloc(extend ? v->value : NULL, n);
+		if (!grown) {
+			free(src);
+			free(f);
+			return -ENOMEM;
+		}
+		if (!extend)
+			free(v->value);
+		v->value = grown;
+		v->allocated = n;
+	}
+	if (extend && len)
+		v->value[keep - 1] = ',';
+	memcpy(v->value + keep, len ? value : "", len + 1);
+	v->length = keep + len;
 	free(v->file);
 	v->file = f;
-	if (append && v->value && *v->value && *value) {
-		if (asprintf(&joined, "%s,%s", v->value, value) < 0)
-			joined = NULL;
-	} else if (append && v->value && *v->value) {
-		joined = strdup(v->value);
-	} else {
-		joined = strdup(value);
-	}
-	if (!joined) {
-		free(src);
-		return -ENOMEM;
-	}
-	free(v->value);
 	free(v->source);
-	v->value = joined;
 	v->source = src;
 	return 0;
 }
@@ -776,6 +869,7 @@ static int ignored_from(K3sConfig *k, const Flag *flags, size_t n, size_t i, con
 
 static int apply_flags(K3sConfig *k, const Flag *flags, size_t n, bool agent)
 {
+	bool capped[ELEMENTSOF(FLAGS)] = {}; /* one problem per flag, not per item past the cap */
 	int r = 0;
 
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -845,6 +939,17 @@ static int apply_flags(K3sConfig *k, const Flag *flags, size_t n, bool agent)
 		} else {
 			r = set_value(value_at(k, spec), value, spec->kind == FLAG_SLICE, source,
 				      flags[i].file);
+			if (r == -E2BIG && capped[spec - FLAGS]) {
+				r = 0;
+			} else if (r == -E2BIG) {
+				capped[spec - FLAGS] = true;
+				r = k3s_report_problem(
+				    &k->eval, true, flag_file(&flags[i]),
+				    "%s: --%.*s: found a value joined past 1 MiB, "
+				    "expected flags of a few kilobytes; the rest is "
+				    "ignored",
+				    source, (int)len, name);
+			}
 		}
 	}
 	return r;

@@ -46,6 +46,11 @@ typedef struct K3sFileKey {
 typedef struct K3sFiles {
 	K3sFileKey *keys;
 	size_t n;
+	/* keys by name, open addressing: 80k distinct keys in a file are found in linear time,
+	 * not by comparing each with all before it (issue 13); index + 1, 0 for free */
+	size_t *slots;
+	size_t n_slots;
+	size_t probes; /* name comparisons made, for tests */
 } K3sFiles;
 
 void k3s_files_clear(K3sFiles *f);

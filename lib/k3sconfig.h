@@ -28,7 +28,11 @@ typedef struct K3sValue {
 			"true" or "false", slices joined with commas */
 	char *source;
 	char *file; /* the file to fix: the config file, or the unit file or drop-in */
+	size_t length, allocated; /* of value: slice flags append in linear time (issue 13) */
 } K3sValue;
+
+/* A value joined from slice flags longer than this is refused: K3s's flags are kilobytes. */
+#define K3S_VALUE_MAX (1024 * 1024)
 
 struct K3sFiles;
 struct K3sArg;

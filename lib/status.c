@@ -56,12 +56,31 @@ int status_to_json(const StatusInput *in, json_object **ret)
 			       v->native_device[0] ? json_object_new_string(v->native_device) : NULL);
 	json_object_object_add(o, "config", config);
 
+	/* At most STATUS_FINDINGS_PER_CHECK_MAX of a check, the rest counted: 4000 flannel.N made a
+	 * reply over 1 MiB that no client could be sent (issue 13). */
+	size_t shown[_CHECK_MAX] = {}, omitted[_CHECK_MAX] = {};
 	json_object *findings = json_object_new_array();
-	for (size_t i = 0; i < v->n_findings; i++)
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const Finding *f = &v->findings[i];
+		if (f->check >= 0 && f->check < _CHECK_MAX &&
+		    shown[f->check]++ >= STATUS_FINDINGS_PER_CHECK_MAX) {
+			omitted[f->check]++;
+			continue;
+		}
 		json_object_array_add(findings,
-				      finding_to_json(&v->findings[i],
-						      in->since_usec ? in->since_usec[i] : in->now_usec));
+				      finding_to_json(f, in->since_usec ? in->since_usec[i] : in->now_usec));
+	}
 	json_object_object_add(o, "findings", findings);
+	json_object *rest = NULL;
+	for (CheckId c = 0; c < _CHECK_MAX; c++) {
+		if (!omitted[c])
+			continue;
+		if (!rest && !(rest = json_object_new_object()))
+			return -ENOMEM;
+		add_counter(rest, check_to_string(c), omitted[c]);
+	}
+	if (rest)
+		json_object_object_add(o, "findings-omitted", rest);
 
 	json_object *actions = json_object_new_array();
 	for (size_t i = 0; i < in->n_actions; i++) {

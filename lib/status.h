@@ -10,6 +10,9 @@
 #include "netstate.h"
 
 #define STATUS_ACTIONS_MAX 64
+/* Findings of one check in the status object; the rest are counted in "findings-omitted":
+ * {"flannel-device": 3936}, a key present only when something was left out. */
+#define STATUS_FINDINGS_PER_CHECK_MAX 64
 
 typedef struct ActionRecord {
 	uint64_t time_usec; /* CLOCK_REALTIME */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,72 @@ static int optional_bool(json_object *o, const char *key, bool *ret)
 	return 0;
 }
 
+bool varlink_string_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned char c = *p;
+		size_t n;
+		uint32_t cp, min;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 2, cp = c & 0x1f, min = 0x80;
+		else if ((c & 0xf0) == 0xe0)
+			n = 3, cp = c & 0x0f, min = 0x800;
+		else if ((c & 0xf8) == 0xf0)
+			n = 4, cp = c & 0x07, min = 0x10000;
+		else
+			return false;
+		if ((size_t)(end - p) < n)
+			return false;
+		for (size_t i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* no overlong forms, no UTF-16 surrogates, nothing beyond U+10FFFF */
+		if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* Every string in o, however deep: UTF-8 without NUL, so none is cut short or echoed broken. */
+static bool strings_valid(json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return varlink_string_valid(json_object_get_string(o),
+					    (size_t)json_object_get_string_len(o));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!strings_valid(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		struct json_object_iterator it = json_object_iter_begin(o);
+		struct json_object_iterator end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			const char *key = json_object_iter_peek_name(&it);
+			if (!varlink_string_valid(key, strlen(key)) ||
+			    !strings_valid(json_object_iter_peek_value(&it)))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
 int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret, const char **ret_problem)
 {
 	VarlinkCall c = {};
@@ -36,6 +103,8 @@ int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret, const cha
 	json_tokener *tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;
+	/* Raw bytes that are not UTF-8 are no JSON text (RFC 8259 §8.1). */
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	/* Trailing bytes after the object are garbage too. */
@@ -49,13 +118,14 @@ int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret, const cha
 	if (!json_object_object_get_ex(o, "method", &method) ||
 	    !json_object_is_type(method, json_type_string) || json_object_get_string_len(method) == 0)
 		goto bad;
-	/* A \u0000 would cut the copy short: a method the peer did not name would run. */
-	if (strlen(json_object_get_string(method)) != (size_t)json_object_get_string_len(method))
+	/* A \u0000 would cut the copy short: a method the peer did not name would run. Overlong
+	 * forms pass json-c's check, and an error would echo them. */
+	if (!strings_valid(method))
 		goto bad;
 	*ret_problem = "parameters";
 	if (json_object_object_get_ex(o, "parameters", &parameters) &&
 	    !json_object_is_type(parameters, json_type_null)) {
-		if (!json_object_is_type(parameters, json_type_object))
+		if (!json_object_is_type(parameters, json_type_object) || !strings_valid(parameters))
 			goto bad;
 		c.parameters = json_object_get(parameters);
 	} else if (!(c.parameters = json_object_new_object())) {

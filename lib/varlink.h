@@ -24,9 +24,13 @@ typedef struct VarlinkCall {
 
 void varlink_call_clear(VarlinkCall *c);
 
+/* Whether len bytes are UTF-8 (no overlong forms, no surrogates) without a NUL. */
+bool varlink_string_valid(const char *s, size_t len);
+
 /*
  * Parses one message (without its NUL). Returns 0, or -EBADMSG with *ret_problem naming what is
- * wrong ("not a JSON object", "method", "parameters", "more", "oneway").
+ * wrong ("not a JSON object", "method", "parameters", "more", "oneway"). Every string of method
+ * and parameters is valid UTF-8 without NUL: none is cut short at a \u0000 or echoed broken.
  */
 _must_check_ int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret,
 				    const char **ret_problem);

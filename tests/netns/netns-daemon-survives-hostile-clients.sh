@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile and careless clients on the control socket: garbage, wrong types, unknown methods,
-# oversized and truncated messages, 300 idle connections, a Monitor subscriber that never reads.
+# oversized and truncated messages, 300 idle connections, a Monitor subscriber that never reads;
+# and (issue 13) slowloris clients, 256 connections of one non-root uid, 4000 findings.
 # routeguardd answers each with an error or a disconnect, never crashes, keeps answering a
 # well-behaved client, and its memory stays bounded.
 source "$(dirname "$0")/lib.sh"
@@ -44,5 +45,20 @@ echo "ok: RSS ${rss_before} KiB before, ${rss_after} KiB after"
 python3 "$NETNS_DIR/hostile-clients.py" "$TMP/routeguard.sock" "$DAEMON_PID" idle || fail "crowd and idle clients"
 rss_end=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
 ((rss_end < 65536)) || fail "RSS ${rss_end} KiB after the crowd"
-ctl ready >/dev/null || fail "not ready after all that"
+
+step "non-root uids take their share, root keeps its reserve"
+chmod 0711 "$TMP" # the other uids may reach the socket, through its group
+python3 "$NETNS_DIR/hostile-clients.py" "$TMP/routeguard.sock" "$DAEMON_PID" uids || fail "clients per uid"
+chmod 0700 "$TMP"
+
+step "4000 findings: a status that would exceed 1 MiB"
+echo "ok: after ${SECONDS} s"
+n -batch - <<<"$(for i in $(seq 4000); do echo "link add flannel.$i type vxlan id $i dstport 8472"; done)"
+wait_until 30 "4000 flannel-device findings" bash -c \
+	"'$ROUTEGUARDCTL' --socket '$TMP/routeguard.sock' status --json | grep -Eq '\"flannel-device\": ?3936'"
+python3 "$NETNS_DIR/hostile-clients.py" "$TMP/routeguard.sock" "$DAEMON_PID" findings || fail "4000 findings"
+ctl status >"$TMP/status.txt" || true # not ready: exit code 1
+grep -q "and 3936 more flannel-device findings" "$TMP/status.txt" || fail "routeguardctl status does not count the findings left out"
+# Deleting 4000 VXLAN devices one by one takes the kernel minutes: the namespace goes at once.
+echo "ok: after ${SECONDS} s"
 echo "PASS"

@@ -109,6 +109,39 @@ static void test_broken_files(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* Hostile files (issue 13): each refused with FILE:LINE:COLUMN, the deep one before any document
+ * is built (tests/unit/test-yamlutil.c counts the work). */
+static void test_hostile_files(void **state)
+{
+	const size_t deep = 500000, keys = 80000;
+	size_t size = strlen(CIDR) + 2 * deep + keys * 16 + 64, len;
+	_cleanup_free_ char *text = malloc(size);
+	Config *c = NULL;
+	ConfigError e = {};
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, size, CIDR "peers: ");
+	memset(text + len, '[', deep);
+	len += deep;
+	assert_int_equal(config_load_string("t.yaml", text, len, &c, &e), -EINVAL);
+	assert_string_equal(e.text, "t.yaml:2:71: YAML syntax: found lists or mappings nested deeper than 64 levels, expected at most 64");
+
+	/* 80k keys: the duplicate check sorts them, then the first unknown one is refused */
+	len = (size_t)snprintf(text, size, CIDR);
+	for (size_t i = 0; i < keys; i++)
+		len += (size_t)snprintf(text + len, size - len, "k%zu: 1\n", keys - i);
+	assert_int_equal(config_load_string("t.yaml", text, len, &c, &e), -EINVAL);
+	assert_non_null(strstr(e.text, "t.yaml:2:1: unknown key 'k80000'"));
+	len += (size_t)snprintf(text + len, size - len, "k17: again\n");
+	assert_int_equal(config_load_string("t.yaml", text, len, &c, &e), -EINVAL);
+	assert_string_equal(e.text, "t.yaml:80002:1: duplicate key 'k17', expected each key once");
+
+	memset(text, '#', size);
+	assert_int_equal(config_load_string("t.yaml", text, 1024 * 1024 + 1, &c, &e), -EINVAL);
+	assert_string_equal(e.text, "t.yaml:1:1: YAML syntax: found more than 1 MiB of text, expected a small file");
+	assert_null(c);
+}
+
 static void test_minimal_file_gets_every_default(void **state)
 {
 	Config *c = NULL;
@@ -329,6 +362,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_broken_files),
+		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_minimal_file_gets_every_default),
 		cmocka_unit_test(test_full_file_sets_every_value),
 		cmocka_unit_test(test_dropins_merge_in_order),

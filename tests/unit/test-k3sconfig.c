@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "k3sargs.h"
 #include "k3sconfig.h"
 #include "unit-main.h"
 
@@ -74,6 +76,86 @@ static void test_append_and_lists(void **state)
 	yaml(k, "c.yaml", "cluster-cidr: fd00::/56\n");
 	assert_int_equal(k3sconfig_cluster_cidr4(k, &p), -EINVAL);
 	k3sconfig_free(k);
+}
+
+/* Hostile K3s files (issue 13): aliases refused where they are, 80k keys found by hash, list
+ * items joined in linear time, values capped at 1 MiB, files over 1 MiB not read. */
+static void test_hostile_files(void **state)
+{
+	K3sConfig *k = fresh();
+	const size_t keys = 80000, items = 70000;
+	size_t size = keys * 16, len = 0;
+	_cleanup_free_ char *text = malloc(size);
+
+	yaml(k, "k.yaml", "cidrs: &c [10.0.0.0/8, 10.1.0.0/16]\ncluster-cidr: *c\n");
+	assert_int_equal(k3sconfig_n_problems(k), 1);
+	assert_string_equal(
+	    k3sconfig_problem(k, 0)->message,
+	    "k.yaml:2:15: YAML syntax: found an alias, expected plain values (K3s's "
+	    "configuration has no use for anchors and aliases): K3s refuses to start");
+	assert_null(k->cluster_cidr.value);
+	k3sconfig_free(k);
+
+	/* 80k keys K3s does not know: each found by its hash, a few comparisons each */
+	k = fresh();
+	assert_non_null(text);
+	for (size_t i = 0; i < keys; i++)
+		len += (size_t)snprintf(text + len, size - len, "x%zu: 1\n", i);
+	yaml(k, "keys.yaml", text);
+	assert_int_equal(k->files->n, keys);
+	assert_true(k->files->probes < 4 * keys); /* comparing each with all: 3.2e9 */
+	k3sconfig_free(k);
+
+	/* 70k list items: one value, every part in order */
+	k = fresh();
+	len = (size_t)snprintf(text, size, "cluster-cidr:  [");
+	for (size_t i = 0; i < items; i++)
+		len += (size_t)snprintf(text + len, size - len, "10.%zu.0.0/16,", i % 256);
+	len += (size_t)snprintf(text + len, size - len, "10.42.0.0/16]\n");
+	yaml(k, "a.yaml", text);
+	assert_int_equal(k3sconfig_n_problems(k), 0);
+	assert_true(k->cluster_cidr.length > items * 11);
+	assert_int_equal(strlen(k->cluster_cidr.value), k->cluster_cidr.length);
+	assert_memory_equal(k->cluster_cidr.value, "10.0.0.0/16,10.1.0.0/16,", 24);
+
+	/* the same list appended by a drop-in joins past 1 MiB: one warning, the value capped */
+	memcpy(text, "cluster-cidr+: ", 15);
+	yaml(k, "b.yaml", text);
+	assert_int_equal(k3sconfig_n_problems(k), 1);
+	assert_non_null(strstr(k3sconfig_problem(k, 0)->message,
+			       "--cluster-cidr: found a value joined past 1 MiB"));
+	assert_true(k->cluster_cidr.length <= K3S_VALUE_MAX);
+	k3sconfig_free(k);
+
+	/* a nested list of 200k items is printed in linear time */
+	k = fresh();
+	len = (size_t)snprintf(text, size, "node-label: [[");
+	for (size_t i = 0; i < 200000; i++)
+		len += (size_t)snprintf(text + len, size - len, "a,");
+	len += (size_t)snprintf(text + len, size - len, "a]]\n");
+	yaml(k, "nested.yaml", text);
+	k3sconfig_free(k);
+
+	/* and a file over 1 MiB is not read at all */
+	char dir[] = "/tmp/routeguard-k3s-XXXXXX", path[200];
+	StringList none = {};
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.yaml", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < 2 * keys; i++)
+		fputs("cluster-cidr+: 10.42.0.0/16\n", f);
+	fclose(f);
+	assert_int_equal(k3sconfig_load(dir, path, &none, &k), 0);
+	assert_true(k3sconfig_n_problems(k) >= 1);
+	assert_non_null(
+	    strstr(k3sconfig_problem(k, 0)->message,
+		   "config.yaml: found a file larger than 1 MiB, expected a configuration "
+		   "of kilobytes: not read"));
+	assert_null(k->cluster_cidr.value);
+	k3sconfig_free(k);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* What the K3s installer writes for INSTALL_K3S_EXEC="server --flannel-backend=none …". */
@@ -421,6 +503,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_defaults_when_nothing_is_set),
 	    cmocka_unit_test(test_files_in_order_last_wins),
 	    cmocka_unit_test(test_append_and_lists),
+	    cmocka_unit_test(test_hostile_files),
 	    cmocka_unit_test(test_installer_unit_flags),
 	    cmocka_unit_test(test_agent_unit_and_reset),
 	    cmocka_unit_test(test_broken_files_are_problems),

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +165,58 @@ static void test_before_evaluation_and_defaults(void **state)
 	config_free(c);
 }
 
+/* 4000 flannel.N (issue 13): 64 of them in the status, the rest counted by check; the reply stays
+ * small, and a check under the cap is whole. */
+static void test_findings_capped_per_check(void **state)
+{
+	Config *c = load("native-routing-cidr: 10.42.0.0/16\n");
+	NetState *ns = nb_new("10.42.0.0/16", NULL);
+	const size_t n = 4000;
+	Finding *findings = calloc(n + 3, sizeof(*findings));
+	json_object *o = NULL, *list, *rest, *count;
+
+	assert_non_null(findings);
+	for (size_t i = 0; i < n + 3; i++) {
+		Finding *f = &findings[i];
+		f->check = i < 2 || i >= n + 1 ? CHECK_MTU_MISMATCH : CHECK_FLANNEL_DEVICE;
+		f->severity = f->check == CHECK_FLANNEL_DEVICE ? SEVERITY_ERROR : SEVERITY_WARNING;
+		assert_true(asprintf(&f->subject, "flannel.%zu", i) > 0);
+		assert_true(asprintf(&f->message, "%s (vxlan) is Flannel's", f->subject) > 0);
+		assert_true(asprintf(&f->remedy, "ip link delete %s", f->subject) > 0);
+	}
+	Verdict v = {.findings = findings, .n_findings = n + 3};
+	StatusInput in = {
+	    .version = "0.1.0", .config = c, .verdict = &v, .netstate = ns, .now_usec = T0};
+
+	assert_int_equal(status_to_json(&in, &o), 0);
+	assert_true(json_object_object_get_ex(o, "findings", &list));
+	assert_int_equal(json_object_array_length(list), STATUS_FINDINGS_PER_CHECK_MAX + 4);
+	assert_true(json_object_object_get_ex(o, "findings-omitted", &rest));
+	assert_int_equal(json_object_object_length(rest), 1);
+	assert_true(json_object_object_get_ex(rest, "flannel-device", &count));
+	assert_int_equal(json_object_get_int64(count), n - 1 - STATUS_FINDINGS_PER_CHECK_MAX);
+	/* the first ones of each check, in the verdict's order */
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				json_object_array_get_idx(list, 2), "subject")),
+			    "flannel.2");
+	assert_true(strlen(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 64 * 1024);
+	json_object_put(o);
+
+	/* under the cap: no "findings-omitted" at all */
+	v.n_findings = 10;
+	assert_int_equal(status_to_json(&in, &o), 0);
+	assert_false(json_object_object_get_ex(o, "findings-omitted", NULL));
+	json_object_put(o);
+	for (size_t i = 0; i < n + 3; i++) {
+		free(findings[i].subject);
+		free(findings[i].message);
+		free(findings[i].remedy);
+	}
+	free(findings);
+	netstate_free(ns);
+	config_free(c);
+}
+
 static void test_timestamp_format(void **state)
 {
 	char buf[32];
@@ -176,6 +229,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_field),
 	    cmocka_unit_test(test_before_evaluation_and_defaults),
+	    cmocka_unit_test(test_findings_capped_per_check),
 	    cmocka_unit_test(test_timestamp_format),
 	};
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */

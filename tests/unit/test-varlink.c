@@ -103,6 +103,8 @@ static void test_call_parse_refuses_bad_json(void **state)
 	    "true",
 	    "null",
 	    "\xff\xfe",
+	    /* raw bytes that are not UTF-8 are no JSON text: never parsed, never echoed */
+	    "{\"method\":\"a.b.\xff\"}",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -130,6 +132,12 @@ static void test_call_parse_names_the_wrong_member(void **state)
 	    {"{\"method\":{\"name\":\"a.b.C\"}}", "method"},
 	    /* a \u0000 would cut the name short: the daemon would run a method nobody named */
 	    {"{\"method\":\"io.routeguard.Reconcile\\u0000x\"}", "method"},
+	    /* json-c lets overlong forms through: "\xc0\xaf" is a '/' in disguise */
+	    {"{\"method\":\"a.b.\xc0\xaf\"}", "method"},
+	    {"{\"method\":\"a.b.C\",\"parameters\":{\"interface\":\"io.routeguard\\u0000x\"}}",
+	     "parameters"},
+	    {"{\"method\":\"a.b.C\",\"parameters\":{\"a\":[{\"b\":\"\xed\xa0\x80\"}]}}",
+	     "parameters"},
 	    {"{\"method\":\"a.b.C\",\"parameters\":[]}", "parameters"},
 	    {"{\"method\":\"a.b.C\",\"parameters\":\"{}\"}", "parameters"},
 	    {"{\"method\":\"a.b.C\",\"parameters\":0}", "parameters"},
@@ -153,6 +161,31 @@ static void test_call_parse_names_the_wrong_member(void **state)
 		assert_string_equal(problem, bad[i].problem);
 		assert_string_equal(c.method, "untouched");
 	}
+}
+
+static void test_string_valid(void **state)
+{
+	static const char *const good[] = {"", "io.routeguard.GetStatus", "\xc3\xa9",
+					   "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"};
+	static const char *const bad[] = {
+	    "\xff",		 "\x80",	      "\xc0\xaf" /* overlong '/' */,
+	    "\xe0\x80\xaf",	 "\xed\xa0\x80" /* U+D800 */, "\xf4\x90\x80\x80" /* past U+10FFFF */,
+	    "\xe2\x82" /* cut */, "a\xc3",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++)
+		assert_true(varlink_string_valid(good[i], strlen(good[i])));
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		assert_false(varlink_string_valid(bad[i], strlen(bad[i])));
+	assert_false(varlink_string_valid("a\0b", 3));
+
+	/* Characters of every length pass whole; json-c gives a lone escaped surrogate as U+FFFD. */
+	VarlinkCall c;
+	const char *problem;
+	static const char text[] =
+	    "{\"method\":\"a.b.C\",\"parameters\":{\"x\":[\"\xc3\xa9\\u20ac\\ud83d\\ude00\\ud800\"]}}";
+	assert_int_equal(varlink_call_parse(text, strlen(text), &c, &problem), 0);
+	varlink_call_clear(&c);
 }
 
 /* A message is what precedes its NUL: a NUL inside the given length is not part of one. */
@@ -413,6 +446,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_call_parse_accepts),
 	    cmocka_unit_test(test_call_parse_refuses_bad_json),
 	    cmocka_unit_test(test_call_parse_names_the_wrong_member),
+	    cmocka_unit_test(test_string_valid),
 	    cmocka_unit_test(test_call_parse_refuses_embedded_nul),
 	    cmocka_unit_test(test_call_parse_refuses_every_partial_message),
 	    cmocka_unit_test(test_call_parse_size_limit),
