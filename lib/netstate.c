@@ -25,6 +25,8 @@ struct NetState {
 	size_t n_peers;
 
 	uint32_t generation;
+	SyncScope syncing; /* classes between netstate_begin_sync() and netstate_sweep() */
+	SyncScope counts_raced;
 };
 
 static const char *const TUNNEL_KINDS[] = {
@@ -474,9 +476,23 @@ static Route *route_copy(const Route *src)
 	return r;
 }
 
-static int apply_route_new(NetState *ns, const Route *update, bool replace)
+static SyncScope route_scope(const Route *r)
+{
+	return r->family == AF_INET6 ? SYNC_ROUTES6 : SYNC_ROUTES4;
+}
+
+/* A notification about a counted route during its family's dump: the dump may count it again, or
+ * may already have counted a route the notification now removes. */
+static void note_counted_notification(NetState *ns, const Route *r, bool notification)
+{
+	if (notification && (ns->syncing & route_scope(r)))
+		ns->counts_raced |= route_scope(r);
+}
+
+static int apply_route_new(NetState *ns, const Route *update, bool replace, bool notification)
 {
 	if (!netstate_route_is_kept(ns, update)) {
+		note_counted_notification(ns, update, notification);
 		if (!replace)
 			(*other_counter(ns, update))++;
 		return 0;
@@ -514,13 +530,14 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace)
 	return APPLY_CHANGED;
 }
 
-static int apply_route_del(NetState *ns, const Route *update)
+static int apply_route_del(NetState *ns, const Route *update, bool notification)
 {
 	RouteKey k = route_key(update);
 	Route **slot = route_slot(ns, &k);
 
 	if (!*slot) {
 		if (!netstate_route_is_kept(ns, update)) {
+			note_counted_notification(ns, update, notification);
 			uint64_t *counter = other_counter(ns, update);
 			if (*counter > 0)
 				(*counter)--;
@@ -544,9 +561,9 @@ int netstate_apply(NetState *ns, const RtnlMessage *m)
 	case RTNL_ADDR_DEL:
 		return apply_addr(ns, m->addr_ifindex, &m->address, m->kind == RTNL_ADDR_NEW);
 	case RTNL_ROUTE_NEW:
-		return apply_route_new(ns, &m->route, m->replace);
+		return apply_route_new(ns, &m->route, m->replace, m->notification);
 	case RTNL_ROUTE_DEL:
-		return apply_route_del(ns, &m->route);
+		return apply_route_del(ns, &m->route, m->notification);
 	case RTNL_IGNORED:
 		break;
 	}
@@ -558,6 +575,8 @@ int netstate_apply(NetState *ns, const RtnlMessage *m)
 void netstate_begin_sync(NetState *ns, SyncScope scope)
 {
 	ns->generation++;
+	ns->syncing = scope;
+	ns->counts_raced = 0;
 	for (int f = 0; f < 2; f++) {
 		if (!(scope & (f == 0 ? SYNC_ROUTES4 : SYNC_ROUTES6)))
 			continue;
@@ -598,7 +617,13 @@ size_t netstate_sweep(NetState *ns, SyncScope scope)
 		}
 	StaleRoutes stale = {ns->generation, scope};
 	remove_routes_where(ns, route_is_stale, &stale, &removed);
+	ns->syncing = 0;
 	return removed;
+}
+
+SyncScope netstate_counts_raced(const NetState *ns)
+{
+	return ns->counts_raced;
 }
 
 /* ---- reading ---- */

@@ -116,6 +116,13 @@ _must_check_ int netstate_apply(NetState *ns, const RtnlMessage *m);
 void netstate_begin_sync(NetState *ns, SyncScope scope);
 /* Drops what the resync begun last did not see again. Returns how many objects went. */
 size_t netstate_sweep(NetState *ns, SyncScope scope);
+/*
+ * The route classes whose counts the last sweep may have got wrong: a notification about a counted
+ * route came while its family was being dumped. Counted routes are bare counters, so a route that
+ * the notification counted and the dump then counted again (or that the dump had counted and the
+ * notification already uncounted) cannot be told apart; only a recount settles it.
+ */
+SyncScope netstate_counts_raced(const NetState *ns);
 
 bool netstate_route_is_kept(const NetState *ns, const Route *r);
 

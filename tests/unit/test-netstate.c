@@ -161,6 +161,55 @@ static void test_replace_and_update(void **state)
 	netstate_free(ns);
 }
 
+/* A counted route added during the dump (an IPv6 address finishing DAD while the daemon starts):
+ * its notification and the dump reply both count it, so the sweep must ask for a recount. */
+static void test_notification_racing_a_dump_asks_for_a_recount(void **state)
+{
+	NetState *ns = node();
+
+	netstate_begin_sync(ns, SYNC_ROUTES4);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "10.0.0.1", 2);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	msg.notification = false; /* the same route, in the dump */
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	assert_int_equal(netstate_routes_seen(ns), 2); /* one route counted twice */
+	/* a kept route is idempotent: its notification during the dump raises nothing */
+	build_route(RTNL_ROUTE_NEW, "10.42.1.0/24", "10.42.1.0", 3);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), APPLY_CHANGED);
+	netstate_sweep(ns, SYNC_ROUTES4);
+	assert_int_equal(netstate_counts_raced(ns), SYNC_ROUTES4);
+
+	/* the recount sees the route once, and nothing raced it */
+	netstate_begin_sync(ns, SYNC_ROUTES4);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "10.0.0.1", 2);
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	build_route(RTNL_ROUTE_NEW, "10.42.1.0/24", "10.42.1.0", 3);
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	netstate_sweep(ns, SYNC_ROUTES4);
+	assert_int_equal(netstate_counts_raced(ns), 0);
+	assert_int_equal(netstate_routes_seen(ns), 2);
+
+	/* a deletion during the dump may uncount a route the dump never counted */
+	netstate_begin_sync(ns, SYNC_ROUTES4 | SYNC_ROUTES6);
+	build_route(RTNL_ROUTE_DEL, "100.64.0.1/32", "10.0.0.1", 2);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	netstate_sweep(ns, SYNC_ROUTES4 | SYNC_ROUTES6);
+	assert_int_equal(netstate_counts_raced(ns), SYNC_ROUTES4);
+
+	/* outside a dump, notifications are simply applied */
+	netstate_begin_sync(ns, SYNC_ROUTES4);
+	netstate_sweep(ns, SYNC_ROUTES4);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "10.0.0.1", 2);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	assert_int_equal(netstate_counts_raced(ns), 0);
+	assert_int_equal(netstate_routes_seen(ns), 1);
+	netstate_free(ns);
+}
+
 static void test_silent_ipv4_flushes_are_flagged(void **state)
 {
 	NetState *ns = node();
@@ -320,6 +369,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_filter),
 		cmocka_unit_test(test_counting_routes_not_kept),
+		cmocka_unit_test(test_notification_racing_a_dump_asks_for_a_recount),
 		cmocka_unit_test(test_vanished_link_takes_its_routes),
 		cmocka_unit_test(test_replace_and_update),
 		cmocka_unit_test(test_silent_ipv4_flushes_are_flagged),
