@@ -16,14 +16,8 @@
 #include "netstate-json.h"
 #include "rtnl-dump.h"
 #include "status.h"
+#include "timeutil.h"
 #include "version.h"
-
-static uint64_t realtime_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void print_helm_values(const CtlOptions *o, const HelmValues *hv)
 {
@@ -114,7 +108,7 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 			strerror(-r));
 		return EXIT_RUNTIME;
 	}
-	uint64_t now = realtime_usec();
+	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = {.now_usec = now};
 	if ((r = evaluate(c, ns, h, &history, &v)) < 0) {
 		fprintf(stderr, "routeguardctl: evaluation failed: %s\n", strerror(-r));

@@ -12,6 +12,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "timeutil.h"
 
 typedef struct Control Control;
 
@@ -44,13 +45,6 @@ struct Control {
 	uint64_t next_id;
 };
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static Client *client_by_id(Control *c, uint64_t id)
 {
 	for (Client *cl = c->clients; cl; cl = cl->next)
@@ -82,7 +76,7 @@ static void arm_idle(Client *cl)
 		(void)sd_event_source_set_enabled(cl->idle, SD_EVENT_OFF);
 		return;
 	}
-	(void)sd_event_source_set_time(cl->idle, now_usec() + CONTROL_IDLE_USEC);
+	(void)sd_event_source_set_time(cl->idle, now_usec(CLOCK_MONOTONIC) + CONTROL_IDLE_USEC);
 	(void)sd_event_source_set_enabled(cl->idle, SD_EVENT_ONESHOT);
 }
 

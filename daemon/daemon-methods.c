@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon-methods.h"
+#include "daemon-status.h"
 #include "daemon.h"
 #include "log.h"
 #include "version.h"

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon-metrics.h"
+#include "daemon-status.h"
 #include "daemon.h"
-#include "fileio.h"
+#include "fileutil.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -23,7 +25,6 @@ static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	static int last_error;
 	StatusInput in;
 	_cleanup_free_ char *text = NULL;
-	(void)s;
 
 	if (!d->verdict || !d->config->metrics_textfile[0])
 		return 0;

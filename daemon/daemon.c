@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* The Daemon's life: start, the event loop and its signals, the watchdog, reload, and the host's
+ * files watched. The evaluation itself is in daemon-evaluate.c. */
 #include <errno.h>
 #include <libgen.h>
 #include <signal.h>
@@ -8,21 +10,19 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
 #include "alerts.h"
+#include "daemon-enforce.h"
+#include "daemon-evaluate.h"
+#include "daemon-methods.h"
+#include "daemon-metrics.h"
+#include "daemon-publish.h"
+#include "daemon-state.h"
 #include "daemon.h"
 #include "exitcode.h"
-#include "fileio.h"
+#include "fileutil.h"
 #include "log.h"
 #include "netstate-json.h"
-
-uint64_t realtime_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int apply_route_filter(Daemon *d)
 {
@@ -31,44 +31,30 @@ static int apply_route_filter(Daemon *d)
 					 c->n_peers);
 }
 
-void daemon_status_changed(Daemon *d)
-{
-	free(d->status_reply);
-	d->status_reply = NULL;
-}
-
-void daemon_schedule_evaluation(Daemon *d)
-{
-	daemon_status_changed(d); /* counters and the mirror moved */
-	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_ONESHOT);
-}
-
-static int on_refresh(sd_event_source *s, void *userdata)
-{
-	(void)s;
-	daemon_evaluate(userdata);
-	return 0;
-}
-
 static void on_mirror_changed(Mirror *m, void *userdata)
 {
-	(void)m;
 	daemon_schedule_evaluation(userdata);
 }
 
 static void on_mirror_synced(Mirror *m, void *userdata)
 {
-	Daemon *d = userdata;
-	(void)m;
-	daemon_schedule_evaluation(d);
+	daemon_schedule_evaluation(userdata);
 }
 
 static void on_netconf_changed(Mirror *m, void *userdata)
 {
 	Daemon *d = userdata;
-	(void)m;
 	d->hostfacts_stale = true;
 	daemon_schedule_evaluation(d);
+}
+
+/* The mirror could not recover its socket: without it every verdict would be stale, so exit and
+ * let systemd restart us (Restart=on-failure). */
+static void on_mirror_failed(Mirror *m, int error, void *userdata)
+{
+	Daemon *d = userdata;
+	log_error_errno(error, "Lost the rtnetlink socket and cannot reopen it, exiting");
+	(void)sd_event_exit(d->event, EXIT_RUNTIME);
 }
 
 /* ---- the host's files, watched ---- */
@@ -76,8 +62,6 @@ static void on_netconf_changed(Mirror *m, void *userdata)
 static int on_host_file_event(sd_event_source *s, const struct inotify_event *event, void *userdata)
 {
 	Daemon *d = userdata;
-	(void)s;
-	(void)event;
 	d->hostfacts_stale = true;
 	daemon_schedule_evaluation(d);
 	return 0;
@@ -203,8 +187,6 @@ static int write_debug_dump(Daemon *d)
 
 static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	(void)s;
-	(void)si;
 	(void)write_debug_dump(userdata);
 	return 0;
 }
@@ -212,8 +194,6 @@ static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, voi
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	ConfigError error = {};
-	(void)s;
-	(void)si;
 	(void)daemon_reload(userdata, &error);
 	return 0;
 }
@@ -221,7 +201,6 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	Daemon *d = userdata;
-	(void)s;
 	log_info("Received %s, exiting", strsignal((int)si->ssi_signo));
 	(void)sd_notify(false, "STOPPING=1");
 	return sd_event_exit(d->event, 0);
@@ -286,11 +265,8 @@ static int setup_event_loop(Daemon *d)
 		return log_error_errno(r, "Failed to watch signals");
 	if ((r = setup_watchdog(d)) < 0)
 		return r;
-	if ((r = sd_event_add_defer(d->event, &d->refresh, on_refresh, d)) < 0)
-		return log_error_errno(r, "Failed to add the refresh source");
-	(void)sd_event_source_set_enabled(d->refresh, SD_EVENT_OFF);
-	/* After the netlink reads of the same iteration, so one batch gives one evaluation. */
-	(void)sd_event_source_set_priority(d->refresh, SD_EVENT_PRIORITY_IDLE);
+	if ((r = daemon_evaluate_setup(d)) < 0)
+		return log_error_errno(r, "Failed to set up the evaluation's event sources");
 	return 0;
 }
 
@@ -318,7 +294,7 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		return log_error_errno(r, "Failed to create the control socket %s", options->socket_path);
 	if ((r = enforcer_new(d->event, daemon_on_removed, d, &d->enforcer)) < 0)
 		return log_error_errno(r, "Failed to open the enforcer's netlink socket");
-	if ((r = daemon_window_timer_new(d)) < 0 || (r = daemon_metrics_timer_new(d)) < 0)
+	if ((r = daemon_metrics_timer_new(d)) < 0)
 		return log_error_errno(r, "Failed to set up the metrics timer");
 	if ((r = daemon_load_state(d)) < 0)
 		return r;
@@ -327,9 +303,15 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 	watch_host_files(d);
 
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
-	MirrorCallbacks cb = {on_mirror_changed, on_mirror_synced, on_netconf_changed, d};
+	MirrorCallbacks cb = {
+		.changed = on_mirror_changed,
+		.synced = on_mirror_synced,
+		.netconf_changed = on_netconf_changed,
+		.failed = on_mirror_failed,
+		.userdata = d,
+	};
 	if ((r = mirror_new(d->event, d->netstate, &mo, &cb, &d->mirror)) < 0)
-		return r;
+		return log_error_errno(r, "Failed to set up the rtnetlink mirror");
 	*ret = TAKE_PTR(d);
 	return 0;
 }
@@ -352,6 +334,7 @@ Daemon *daemon_free(Daemon *d)
 	tracker_free(d->tracker);
 	verdict_free(d->verdict);
 	free(d->since);
+	daemon_publish_clear(d);
 	free(d->reconcile_waiters);
 	free(d->status_reply);
 	config_free(d->config);

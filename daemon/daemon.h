@@ -1,13 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * routeguardd's state and its life on the event loop. daemon.c: start, signals, reload, files
- * watched; daemon-evaluate.c: evaluation, enforcement, transitions, state; daemon-methods.c: the
- * control methods; daemon-metrics.c: the textfile.
+ * routeguardd: one Daemon object spread over files, one job each (networkd's Manager shape):
+ *   daemon.c          life: start, signals, watchdog, reload, the host's files watched
+ *   daemon-evaluate.c the pipeline: one evaluation per batch of changes; the window timer
+ *   daemon-enforce.c  carries out the enforce policy's steps; the enforcer's completions
+ *   daemon-state.c    the state file: open findings and removals survive a restart
+ *   daemon-publish.c  the one publish step ending each evaluation or action: alerts, Monitor,
+ *                     STATUS=, READY=1, metrics, Reconcile answers
+ *   daemon-status.c   the status view: GetStatus's object, its cache, the STATUS= line
+ *   daemon-metrics.c  the textfile
+ *   daemon-methods.c  the control methods
+ * The decisions themselves are pure and live in lib/ (checks, tracker, enforce-policy, actionlog,
+ * statustext); these files carry them out.
+ *
+ * Includes go one way, never in a circle: a daemon-*.c includes this header and the narrow
+ * daemon-*.h of the parts it calls; a daemon-*.h declares its functions on a forward-declared
+ * Daemon and includes no daemon header; this header includes only lib/ and the components the
+ * Daemon holds (mirror.h, enforcer.h, control.h).
  */
 #pragma once
 
 #include <systemd/sd-event.h>
 
+#include "actionlog.h"
 #include "checks.h"
 #include "config.h"
 #include "control.h"
@@ -24,8 +39,10 @@ typedef struct DaemonOptions {
 	const char *state_dir;
 	const char *debug_dump_path; /* SIGUSR1 writes the mirror as JSON here */
 	const char *debug_host_root; /* prefix for /etc/systemd and /run files, for tests */
-	int debug_rcvbuf; /* netlink receive buffer override, for overrun tests */
+	int debug_rcvbuf;	     /* netlink receive buffer override, for overrun tests */
 } DaemonOptions;
+
+struct PublishEvent; /* daemon-publish.c's */
 
 typedef struct Daemon {
 	DaemonOptions options;
@@ -43,18 +60,20 @@ typedef struct Daemon {
 
 	sd_event_source *refresh; /* deferred: one evaluation after a batch of changes */
 	sd_event_source *metrics_timer;
-	sd_event_source *window_timer; /* re-evaluates when a recreate window ends */
+	sd_event_source *window_timer;	 /* re-evaluates when a recreate window ends */
 	sd_event_source *watchdog_timer; /* WATCHDOG=1, and the textfile's heartbeat */
 	uint64_t watchdog_usec;
 	sd_event_source **watches; /* inotify on the host's configuration directories */
 	size_t n_watches;
 
-	ActionRecord actions[STATUS_ACTIONS_MAX]; /* oldest first */
-	size_t n_actions;
+	ActionLog actions;
 	StatusCounters counters;
 	uint64_t last_evaluation_usec;
 	uint64_t last_metrics_usec;
 	bool ready_sent;
+
+	struct PublishEvent *events; /* transitions and actions waiting for the publish step */
+	size_t n_events;
 
 	char *status_reply; /* GetStatus's framed reply, until anything in it changes */
 	size_t status_reply_len;
@@ -72,30 +91,5 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Daemon *, daemon_free);
 /* Runs until SIGTERM or SIGINT. Returns the process exit code. */
 int daemon_run(Daemon *d);
 
-/* daemon.c */
-uint64_t realtime_usec(void);
-/* Something the status object shows changed: the cached GetStatus reply is stale. */
-void daemon_status_changed(Daemon *d);
-void daemon_schedule_evaluation(Daemon *d);
 /* Re-reads the configuration; on error keeps the old one, alerts, and fills error. */
 int daemon_reload(Daemon *d, ConfigError *error);
-
-/* daemon-evaluate.c */
-void daemon_evaluate(Daemon *d);
-void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check, int error,
-		       const char *kernel_message, void *userdata);
-int daemon_load_state(Daemon *d);
-int daemon_window_timer_new(Daemon *d);
-/* The inputs of the status object and the metrics, as of now. */
-void daemon_status_input(Daemon *d, StatusInput *in);
-_must_check_ int daemon_status(Daemon *d, json_object **ret);
-
-/* daemon-methods.c */
-extern const ControlMethod daemon_methods[];
-void daemon_answer_reconcile(Daemon *d);
-
-/* daemon-metrics.c */
-void daemon_schedule_metrics(Daemon *d);
-/* Rewrites the textfile if it has not been written for a while, so its age tells liveness. */
-void daemon_metrics_heartbeat(Daemon *d);
-int daemon_metrics_timer_new(Daemon *d);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "rtnl-dump.h"
+#include "timeutil.h"
 
 /* 32 MiB: a listener with the default 208 KiB lost events during a 1M-route insert; 32–64 MiB lost none. */
 #define RCVBUF_DEFAULT (32 * 1024 * 1024)
@@ -74,13 +75,6 @@ struct Mirror {
 	uint8_t buf[READ_BUFFER_SIZE];
 };
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
 static void close_socket(Mirror *m)
@@ -92,13 +86,14 @@ static void close_socket(Mirror *m)
 	m->dumping = false;
 }
 
+/* Returns 0 or a negative errno, not logged: the caller logs once, with what it means. */
 static int open_socket(Mirror *m)
 {
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int r;
 
 	if (!nl)
-		return log_error_errno(errno, "Failed to open an rtnetlink socket");
+		return negative_errno();
 	m->nl = nl;
 	int fd = mnl_socket_get_fd(nl);
 	int size = m->rcvbuf > 0 ? m->rcvbuf : RCVBUF_DEFAULT;
@@ -108,18 +103,18 @@ static int open_socket(Mirror *m)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return log_error_errno(errno, "Failed to bind the rtnetlink socket");
+		return negative_errno();
 	/* Subscribe before the first dump, so nothing between the dump and the events is missed;
 	 * after bind(), which replaces the memberships of groups 1-32 with its nl_groups mask. */
 	for (size_t i = 0; i < ELEMENTSOF(SUBSCRIBED_GROUPS); i++) {
 		unsigned group = SUBSCRIBED_GROUPS[i];
 		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
-			return log_error_errno(errno, "Failed to join rtnetlink group %u", group);
+			return negative_errno();
 	}
 	m->portid = mnl_socket_get_portid(nl);
 	r = sd_event_add_io(m->event, &m->io, fd, EPOLLIN, on_readable, m);
 	if (r < 0)
-		return log_error_errno(r, "Failed to watch the rtnetlink socket");
+		return r;
 	(void)sd_event_source_set_description(m->io, "rtnetlink");
 	return 0;
 }
@@ -139,13 +134,13 @@ static int send_dump_request(Mirror *m)
 
 static void arm_stall_timer(Mirror *m)
 {
-	(void)sd_event_source_set_time(m->stall_timer, now_usec() + DUMP_STALL_USEC);
+	(void)sd_event_source_set_time(m->stall_timer, now_usec(CLOCK_MONOTONIC) + DUMP_STALL_USEC);
 	(void)sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
 }
 
 static void schedule_resync(Mirror *m, SyncScope scope, uint64_t delay_usec)
 {
-	uint64_t when = now_usec() + delay_usec, armed;
+	uint64_t when = now_usec(CLOCK_MONOTONIC) + delay_usec, armed;
 	int enabled = SD_EVENT_OFF;
 
 	m->resync_wanted |= scope;
@@ -236,8 +231,6 @@ static void finish_dump(Mirror *m)
 static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Mirror *m = userdata;
-	(void)s;
-	(void)usec;
 
 	if (m->dumping || !m->resync_wanted)
 		return 0;
@@ -263,15 +256,21 @@ static int reopen(Mirror *m)
 	return 0;
 }
 
+/* The caller decides what a mirror that cannot follow the kernel means (the daemon exits). */
+static void fail(Mirror *m, int error)
+{
+	if (m->callbacks.failed)
+		m->callbacks.failed(m, error, m->callbacks.userdata);
+}
+
 static int on_stall_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Mirror *m = userdata;
-	(void)s;
-	(void)usec;
+	int r;
 
 	log_warning("rtnetlink dump stalled for %d s, reopening the socket", DUMP_STALL_USEC / 1000000);
-	if (reopen(m) < 0)
-		return sd_event_exit(m->event, 3);
+	if ((r = reopen(m)) < 0)
+		fail(m, r);
 	return 0;
 }
 
@@ -371,8 +370,6 @@ static void handle_buffer(Mirror *m, const uint8_t *buf, size_t len)
 static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Mirror *m = userdata;
-	(void)s;
-	(void)revents;
 
 	for (int i = 0; i < READS_PER_DISPATCH; i++) {
 		struct sockaddr_nl sender = {};
@@ -394,8 +391,9 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 				continue;
 			}
 			log_warning_errno(errno, "Reading rtnetlink failed, reopening the socket");
-			if (reopen(m) < 0)
-				return sd_event_exit(m->event, 3);
+			int r = reopen(m);
+			if (r < 0)
+				fail(m, r);
 			return 0;
 		}
 		if (msg.msg_flags & MSG_TRUNC) {

@@ -27,6 +27,9 @@ typedef struct MirrorCallbacks {
 	void (*changed)(Mirror *m, void *userdata); /* the model changed; called once per message */
 	void (*synced)(Mirror *m, void *userdata); /* a full dump completed and the model is exact */
 	void (*netconf_changed)(Mirror *m, void *userdata); /* IPv4 forwarding may have changed */
+	/* The socket was lost and could not be reopened: the mirror follows the kernel no more.
+	 * error is a negative errno, not logged; what to do (exit) is the caller's choice. */
+	void (*failed)(Mirror *m, int error, void *userdata);
 	void *userdata;
 } MirrorCallbacks;
 
@@ -34,6 +37,7 @@ typedef struct MirrorOptions {
 	int rcvbuf; /* receive buffer in bytes; 0 = the default 32 MiB */
 } MirrorOptions;
 
+/* Returns 0 or a negative errno, not logged. */
 _must_check_ int mirror_new(sd_event *event, NetState *ns, const MirrorOptions *options,
 			    const MirrorCallbacks *callbacks, Mirror **ret);
 Mirror *mirror_free(Mirror *m);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/* Whole files in and out: the configuration, the host's files, the state file, the metrics. */
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "macro.h"
 
@@ -10,3 +12,9 @@
  * -EISDIR/-EINVAL when it is not a regular file, -EFBIG when it is larger than max.
  */
 _must_check_ int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/*
+ * Writes a temporary file beside path and renames it over path, so readers never see half a file.
+ * Returns 0 or a negative errno; on error path is untouched and the temporary file is gone.
+ */
+_must_check_ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Enforcement: lib/enforce-policy.c decides the step for each finding; this file carries it out
+ * (the delete goes out at once, its acknowledgement comes back to daemon_on_removed) and queues
+ * each result for the publish step.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon-enforce.h"
+#include "daemon-evaluate.h"
+#include "daemon-publish.h"
+#include "daemon-state.h"
+#include "daemon.h"
+#include "enforce-policy.h"
+#include "log.h"
+#include "protect.h"
+#include "timeutil.h"
+
+/* Remembered in the action log (for the retry policy and the status object) and published. */
+static void announce(Daemon *d, CheckId check, const char *subject, Action result,
+		     const char *message)
+{
+	uint64_t now = now_usec(CLOCK_REALTIME);
+
+	actionlog_record(&d->actions, check, subject, result, now);
+	daemon_queue_action(d, check, subject, result, message, now);
+}
+
+static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
+{
+	const Link *link = netstate_link(d->netstate, f->ifindex);
+
+	/* Checked again here, at the last moment: the never-removed set wins over any verdict. */
+	if (!link || strcmp(link->name, f->subject) != 0 ||
+	    !device_may_be_removed(d->config, d->netstate, link, native_ifindex) ||
+	    enforcer_link_pending(d->enforcer, link->ifindex))
+		return;
+	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, f->check);
+	if (r < 0) {
+		char message[256];
+		snprintf(message, sizeof(message), "Could not send the delete of %s: %s",
+			 link->name, strerror(-r));
+		announce(d, f->check, f->subject, ACTION_FAILED, message);
+		return;
+	}
+	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
+}
+
+static void quarantine(Daemon *d, const Finding *f)
+{
+	_cleanup_free_ char *dest = NULL;
+	char message[1024];
+	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, now_usec(CLOCK_REALTIME),
+				&dest);
+
+	if (r < 0) {
+		snprintf(message, sizeof(message), "Could not move %s to %s: %s", f->subject,
+			 d->config->cni.quarantine_dir, strerror(-r));
+		announce(d, f->check, f->subject, ACTION_FAILED, message);
+		return;
+	}
+	d->counters.files_quarantined++;
+	d->hostfacts_stale = true;
+	snprintf(message, sizeof(message), "Moved %s to %s", f->subject, dest);
+	announce(d, f->check, f->subject, ACTION_QUARANTINED, message);
+	daemon_schedule_evaluation(d); /* the directory changed: evaluate what is left in it */
+}
+
+void daemon_enforce(Daemon *d, const Verdict *v)
+{
+	uint64_t now = now_usec(CLOCK_REALTIME);
+
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const Finding *f = &v->findings[i];
+		switch (enforce_next_step(d->config->mode, f, &d->actions, now)) {
+		case REMEDIATION_REMOVE_DEVICE:
+			remove_device(d, f, v->native_ifindex);
+			break;
+		case REMEDIATION_QUARANTINE_FILE:
+			quarantine(d, f);
+			break;
+		case REMEDIATION_ALERT_ONLY:
+			break;
+		}
+	}
+}
+
+void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check,
+		       int error, const char *kernel_message, void *userdata)
+{
+	Daemon *d = userdata;
+	char message[512];
+
+	if (error == -ENODEV) {
+		log_debug("%s (ifindex %u) was gone before our delete", name, ifindex);
+		return;
+	}
+	if (error < 0) {
+		snprintf(message, sizeof(message), "Failed to remove %s: %s%s%s", name,
+			 strerror(-error), kernel_message ? ": " : "",
+			 kernel_message ? kernel_message : "");
+		announce(d, check, name, ACTION_FAILED, message);
+		daemon_publish(d, PUBLISH_ACTIONS);
+		return;
+	}
+	d->counters.devices_removed++;
+	if (tracker_record_removal(d->tracker, name, now_usec(CLOCK_REALTIME),
+				   d->config->enforce.recreate_window_usec) < 0)
+		log_warning("Out of memory recording the removal of %s", name);
+	(void)daemon_save_state(d);
+	snprintf(message, sizeof(message), "Removed %s", name);
+	announce(d, check, name, ACTION_REMOVED, message);
+	daemon_publish(d, PUBLISH_ACTIONS);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Enforcement: the enforce policy's steps carried out, their results announced. */
+#pragma once
+
+#include <stdint.h>
+
+#include "checktable.h"
+
+typedef struct Daemon Daemon;
+typedef struct Enforcer Enforcer;
+typedef struct Verdict Verdict;
+
+/* Sends the deletes and moves the files v asks for; does nothing in observe mode. */
+void daemon_enforce(Daemon *d, const Verdict *v);
+/* The enforcer's completion (EnforcerDone): a delete was acknowledged or refused. */
+void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check,
+		       int error, const char *kernel_message, void *userdata);

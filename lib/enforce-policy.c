@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "enforce-policy.h"
+
+bool enforce_failed_recently(const ActionLog *log, CheckId check, const char *subject,
+			     uint64_t now_usec)
+{
+	const ActionRecord *a = actionlog_latest(log, check, subject);
+	return a && a->result == ACTION_FAILED && a->time_usec + ENFORCE_RETRY_USEC > now_usec;
+}
+
+Remediation enforce_next_step(Mode mode, const Finding *f, const ActionLog *log, uint64_t now_usec)
+{
+	if (mode != MODE_ENFORCE || enforce_failed_recently(log, f->check, f->subject, now_usec))
+		return REMEDIATION_ALERT_ONLY;
+	return f->remediation;
+}
+
+uint64_t enforce_backoff_end_usec(const Verdict *v, const History *removals, uint64_t window_usec)
+{
+	uint64_t earliest = 0;
+
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const Finding *f = &v->findings[i];
+		if (f->action != ACTION_BACKOFF)
+			continue;
+		for (size_t j = 0; j < removals->n_removals; j++) {
+			const RemovalHistory *r = &removals->removals[j];
+			/* The count drops when the oldest removal leaves the window: look again
+			 * then. */
+			if (strcmp(r->name, f->subject) != 0 || r->n_times == 0)
+				continue;
+			uint64_t end = r->times_usec[0] + window_usec;
+			if (!earliest || end < earliest)
+				earliest = end;
+		}
+	}
+	return earliest;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What enforce mode does about each finding, and when: the daemon carries the step out, this file
+ * only decides it (no I/O, no clock: the caller passes the time).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "actionlog.h"
+#include "checks.h"
+#include "config.h"
+
+/* A removal or move that failed is tried again after this long. */
+#define ENFORCE_RETRY_USEC (60 * 1000000ULL)
+
+/*
+ * Whether the newest action on check and subject is a failure less than ENFORCE_RETRY_USEC old: a
+ * busy node would otherwise retry, and alert, the same failure many times a second.
+ */
+bool enforce_failed_recently(const ActionLog *log, CheckId check, const char *subject,
+			     uint64_t now_usec);
+
+/*
+ * The step to take on f now: REMEDIATION_REMOVE_DEVICE or REMEDIATION_QUARANTINE_FILE, or
+ * REMEDIATION_ALERT_ONLY when there is nothing to do (observe mode, a recent failure, or a finding
+ * that only alerts).
+ */
+Remediation enforce_next_step(Mode mode, const Finding *f, const ActionLog *log, uint64_t now_usec);
+
+/*
+ * When the earliest recreate backoff among v's findings ends (CLOCK_REALTIME), so the daemon can
+ * evaluate again then; 0 when no finding is in backoff.
+ */
+uint64_t enforce_backoff_end_usec(const Verdict *v, const History *removals, uint64_t window_usec);
