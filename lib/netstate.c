@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "netstate.h"
+#include "routeindex.h"
 #include "rtnl.h"
 
 struct NetState {
@@ -15,6 +16,7 @@ struct NetState {
 	size_t links_allocated;
 
 	Route **buckets; /* kept routes, chained by their identity (route_key) */
+	RouteIndex *index;
 	size_t n_buckets;
 	size_t n_routes;
 	uint64_t routes_other_unlinked[2]; /* counted routes with no output device (blackhole, …) */
@@ -54,7 +56,8 @@ int netstate_new(NetState **ret)
 		return -ENOMEM;
 	ns->n_buckets = 256;
 	ns->buckets = calloc(ns->n_buckets, sizeof(*ns->buckets));
-	if (!ns->buckets) {
+	if (!ns->buckets || routeindex_new(&ns->index) < 0) {
+		free(ns->buckets);
 		free(ns);
 		return -ENOMEM;
 	}
@@ -83,6 +86,7 @@ NetState *netstate_free(NetState *ns)
 			free(r);
 		}
 	free(ns->buckets);
+	routeindex_free(ns->index);
 	free(ns->native);
 	free(ns->peers);
 	free(ns);
@@ -103,6 +107,22 @@ static int copy_prefixes(const Prefix *src, size_t n, Prefix **ret)
 	return 0;
 }
 
+static unsigned index_flags(const NetState *ns, const Route *r);
+
+/* Which routes are pod routes depends on the native CIDRs: count every route again. */
+static int reindex_routes(NetState *ns)
+{
+	int r = 0;
+
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (Route *route = ns->buckets[b]; route; route = route->hash_next) {
+			routeindex_remove(ns->index, route);
+			if (routeindex_add(ns->index, route, index_flags(ns, route)) < 0)
+				r = -ENOMEM;
+		}
+	return r;
+}
+
 int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_native,
 			      const Prefix *peers, size_t n_peers)
 {
@@ -117,7 +137,7 @@ int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_nativ
 	ns->n_native = n_native;
 	ns->peers = TAKE_PTR(peers_copy);
 	ns->n_peers = n_peers;
-	return 0;
+	return reindex_routes(ns);
 }
 
 /* ---- links ---- */
@@ -245,15 +265,55 @@ static void count_default_route(NetState *ns, const Route *r, int delta)
 	}
 }
 
-static void route_attach(NetState *ns, Route **slot, Route *r)
+static bool inside_native(const NetState *ns, const Route *r)
 {
+	Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
+
+	for (size_t i = 0; i < ns->n_native; i++)
+		if (prefix_covers(&ns->native[i], &dst))
+			return true;
+	return false;
+}
+
+/* What checks.c's walk over pod routes could report about this route: a superset, so that zero
+ * counts prove the walk would find nothing. */
+static unsigned index_flags(const NetState *ns, const Route *r)
+{
+	unsigned flags = 0;
+	bool gateway = false;
+
+	if (r->type != RTN_UNICAST || !inside_native(ns, r))
+		return 0;
+	for (size_t i = 0; i < r->n_nexthops; i++) {
+		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
+		if (!l || link_is_tunnel(l))
+			flags |= ROUTE_INDEX_POD_TUNNEL;
+		if (r->nexthops[i].gw_family)
+			gateway = true;
+	}
+	if (gateway && r->table == RT_TABLE_MAIN)
+		flags |= ROUTE_INDEX_POD_GATEWAY;
+	return flags;
+}
+
+/* Frees r when it cannot be indexed. */
+static int route_attach(NetState *ns, Route **slot, Route *r)
+{
+	if (routeindex_add(ns->index, r, index_flags(ns, r)) < 0) {
+		Route *next = r->hash_next;
+		free(r);
+		*slot = next;
+		return -ENOMEM;
+	}
 	*slot = r;
 	ns->n_routes++;
 	count_default_route(ns, r, +1);
+	return 0;
 }
 
 static void route_detach_free(NetState *ns, Route *r)
 {
+	routeindex_remove(ns->index, r);
 	count_default_route(ns, r, -1);
 	ns->n_routes--;
 	free(r);
@@ -513,7 +573,8 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace, bool
 		route_detach_free(ns, old);
 		r->hash_next = next;
 		r->generation = ns->generation;
-		route_attach(ns, slot, r);
+		if (route_attach(ns, slot, r) < 0)
+			return -ENOMEM;
 		return APPLY_CHANGED;
 	}
 
@@ -526,7 +587,9 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace, bool
 	if (!r)
 		return -ENOMEM;
 	r->generation = ns->generation;
-	route_attach(ns, slot, r);
+	r->hash_next = *slot;
+	if (route_attach(ns, slot, r) < 0)
+		return -ENOMEM;
 	return APPLY_CHANGED;
 }
 
@@ -697,19 +760,29 @@ void netstate_foreach_route(const NetState *ns, void (*f)(const Route *r, void *
 
 const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr)
 {
-	const Route *best = NULL;
+	return routeindex_lookup(ns->index, family, RT_TABLE_MAIN, addr);
+}
 
-	for (size_t b = 0; b < ns->n_buckets; b++)
-		for (const Route *r = ns->buckets[b]; r; r = r->hash_next) {
-			Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
-			if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST || r->src_len != 0 ||
-			    !prefix_contains(&dst, family, addr))
-				continue;
-			if (!best || r->dst_len > best->dst_len ||
-			    (r->dst_len == best->dst_len && r->priority < best->priority))
-				best = r;
-		}
-	return best;
+uint32_t netstate_connected_ifindex(const NetState *ns, int family, const InAddr *addr)
+{
+	return routeindex_connected_ifindex(ns->index, family, addr);
+}
+
+bool netstate_native_is(const NetState *ns, const Prefix *native)
+{
+	return ns->n_native == 1 && ns->native[0].family == native->family &&
+	       ns->native[0].len == native->len &&
+	       memcmp(&ns->native[0].addr, &native->addr, sizeof(native->addr)) == 0;
+}
+
+uint64_t netstate_pod_routes_off(const NetState *ns, uint32_t ifindex)
+{
+	return routeindex_pod_routes_off(ns->index, ifindex);
+}
+
+uint64_t netstate_pod_routes_via_tunnel(const NetState *ns)
+{
+	return routeindex_pod_routes_via_tunnel(ns->index);
 }
 
 bool netstate_link_has_default_route(const NetState *ns, uint32_t ifindex)

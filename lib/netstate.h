@@ -63,6 +63,8 @@ typedef struct Nexthop {
 
 typedef struct Route {
 	struct Route *hash_next;
+	struct Route *same_prefix_next; /* the routes of one table with this destination */
+	uint8_t index_flags; /* how routeindex counts it (RouteIndexFlags) */
 	uint8_t family;
 	uint8_t dst_len;
 	uint8_t src_len;
@@ -145,6 +147,19 @@ int route_compare(const Route *a, const Route *b);
  * metric); NULL when none. Since every connected route is kept, a NULL or a route with a gateway
  * both mean: not directly connected. */
 const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr);
+/* The device on which addr is directly connected according to the kept main table; 0 when it is
+ * reached through a gateway or not at all. */
+uint32_t netstate_connected_ifindex(const NetState *ns, int family, const InAddr *addr);
+/* Whether the route filter's native CIDRs are exactly this one. */
+bool netstate_native_is(const NetState *ns, const Prefix *native);
+/*
+ * Pod routes (kept main-table unicast routes inside a native CIDR with a gateway) whose first
+ * nexthop's gateway is not directly connected on ifindex, and pod routes through a tunnel device:
+ * kept as counts while routes change, so that a node whose pod routes are all fine is told so
+ * without a walk over its routes.
+ */
+uint64_t netstate_pod_routes_off(const NetState *ns, uint32_t ifindex);
+uint64_t netstate_pod_routes_via_tunnel(const NetState *ns);
 /* Whether a kept route with destination length 0 goes out through this link. */
 bool netstate_link_has_default_route(const NetState *ns, uint32_t ifindex);
 /* Calls f for every kept route, in no particular order. */

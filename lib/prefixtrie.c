@@ -155,6 +155,18 @@ int prefixtrie_set(PrefixTrie *t, const InAddr *addr, uint8_t len, void *value)
 	return 0;
 }
 
+void prefixtrie_replace(PrefixTrie *t, const InAddr *addr, uint8_t len, void *value)
+{
+	for (Node *n = t->root; n && value && covers(n, addr, len);) {
+		if (n->len == len) {
+			if (n->value)
+				n->value = value;
+			return;
+		}
+		n = n->child[bit_at(addr, n->len)];
+	}
+}
+
 void *prefixtrie_remove(PrefixTrie *t, const InAddr *addr, uint8_t len)
 {
 	Node **slot = &t->root, **parent_slot = NULL;

@@ -26,6 +26,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PrefixTrie *, prefixtrie_free);
 void *prefixtrie_get(const PrefixTrie *t, const InAddr *addr, uint8_t len);
 /* Stores value (not NULL) at addr/len, replacing any. Returns 0 or -ENOMEM. */
 _must_check_ int prefixtrie_set(PrefixTrie *t, const InAddr *addr, uint8_t len, void *value);
+/* Gives a prefix already stored a new value (not NULL); allocates nothing, so cannot fail. Does
+ * nothing when the prefix is not stored. */
+void prefixtrie_replace(PrefixTrie *t, const InAddr *addr, uint8_t len, void *value);
 /* Removes the value at addr/len. Returns it, or NULL when there was none. */
 void *prefixtrie_remove(PrefixTrie *t, const InAddr *addr, uint8_t len);
 

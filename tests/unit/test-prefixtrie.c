@@ -87,6 +87,16 @@ static void test_longest_prefix_match(void **state)
 	assert_int_equal(prefixtrie_size(t), 5);
 	assert_ptr_equal(lookup(t, "10.0.5.8"), &v[5]);
 
+	/* replace touches a stored prefix only */
+	Prefix q = parse("10.0.5.0/24");
+	prefixtrie_replace(t, &q.addr, q.len, &v[2]);
+	assert_ptr_equal(lookup(t, "10.0.5.8"), &v[2]);
+	q = parse("10.0.6.0/24");
+	prefixtrie_replace(t, &q.addr, q.len, &v[0]);
+	assert_null(prefixtrie_get(t, &q.addr, q.len));
+	q = parse("10.0.5.0/24");
+	prefixtrie_replace(t, &q.addr, q.len, &v[5]);
+
 	assert_int_equal(within(t, "10.0.0.0/8"), 4);
 	assert_int_equal(within(t, "10.0.5.0/24"), 2);
 	assert_int_equal(within(t, "10.0.5.7/32"), 1);
