@@ -20,6 +20,7 @@ struct NetState {
 	size_t n_buckets;
 	size_t n_routes;
 	uint64_t routes_other_unlinked[2]; /* counted routes with no output device (blackhole, …) */
+	Route *scattered_routes; /* kept routes through several links, or through one not known */
 
 	Prefix *native;
 	size_t n_native;
@@ -193,6 +194,39 @@ size_t netstate_bridge_ports(const NetState *ns, uint32_t bridge_ifindex)
 	return n;
 }
 
+static void remove_link_routes_where(NetState *ns, Link *l,
+				     bool (*doomed)(const Route *, const void *), const void *arg,
+				     size_t *ret_removed);
+
+/* The IPv4 routes the kernel flushes when a link goes down: those whose every nexthop goes
+ * through it (fib_sync_down_dev() marks them dead, fib_flush() drops them, no notification),
+ * except routes of scope host, whose nexthop has scope "nowhere" and is spared. */
+static bool ipv4_route_only_through(const Route *r, const void *arg)
+{
+	uint32_t ifindex = *(const uint32_t *)arg;
+
+	if (r->family != AF_INET || r->n_nexthops == 0 || r->scope == RT_SCOPE_HOST)
+		return false;
+	for (size_t i = 0; i < r->n_nexthops; i++)
+		if (r->nexthops[i].ifindex != ifindex)
+			return false;
+	return true;
+}
+
+/* Does the kernel's silent IPv4 flush of a link that went down, when the model can know what it
+ * took; otherwise asks for a resync. Saves a dump of the whole table per pod deleted. */
+static int flush_ipv4_of_link_down(NetState *ns, Link *l)
+{
+	size_t removed = 0;
+
+	if (l->routes_other_multipath4 > 0)
+		return APPLY_IPV4_ROUTES_STALE;
+	remove_link_routes_where(ns, l, ipv4_route_only_through, &l->ifindex, &removed);
+	bool counted = l->routes_other[0] > l->routes_other_host4;
+	l->routes_other[0] = l->routes_other_host4;
+	return removed > 0 || counted ? APPLY_CHANGED : 0;
+}
+
 static bool link_attributes_equal(const Link *a, const Link *b)
 {
 	return strcmp(a->name, b->name) == 0 && strcmp(a->kind, b->kind) == 0 &&
@@ -210,8 +244,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 		int result = 0;
 		if (!link_attributes_equal(l, update))
 			result |= APPLY_CHANGED;
-		if ((l->flags & IFF_UP) && !(update->flags & IFF_UP))
-			result |= APPLY_IPV4_ROUTES_STALE;
+		bool went_down = (l->flags & IFF_UP) && !(update->flags & IFF_UP);
 		memcpy(l->name, update->name, sizeof(l->name));
 		memcpy(l->kind, update->kind, sizeof(l->kind));
 		l->flags = update->flags;
@@ -219,6 +252,8 @@ static int apply_link_new(NetState *ns, const Link *update)
 		l->master = update->master;
 		l->tunnel = update->tunnel;
 		l->generation = ns->generation;
+		if (went_down)
+			result |= flush_ipv4_of_link_down(ns, l);
 		return result;
 	}
 
@@ -235,8 +270,11 @@ static int apply_link_new(NetState *ns, const Link *update)
 		return -ENOMEM;
 	*l = *update;
 	l->addresses = NULL;
+	l->routes = NULL;
 	l->n_addresses = 0;
 	memset(l->routes_other, 0, sizeof(l->routes_other));
+	l->routes_other_multipath4 = 0;
+	l->routes_other_host4 = 0;
 	l->default_routes = 0;
 	l->generation = ns->generation;
 	memmove(ns->links + pos + 1, ns->links + pos, (ns->n_links - pos) * sizeof(*ns->links));
@@ -296,6 +334,37 @@ static unsigned index_flags(const NetState *ns, const Route *r)
 	return flags;
 }
 
+static void by_link_insert(NetState *ns, Route *r)
+{
+	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
+	Route **head = &ns->scattered_routes;
+
+	r->by_link_next = NULL;
+	r->by_link_pprev = NULL;
+	if (r->n_nexthops == 0)
+		return;
+	for (size_t i = 1; l && i < r->n_nexthops; i++)
+		if (r->nexthops[i].ifindex != l->ifindex)
+			l = NULL;
+	if (l)
+		head = &l->routes;
+	r->by_link_next = *head;
+	if (*head)
+		(*head)->by_link_pprev = &r->by_link_next;
+	*head = r;
+	r->by_link_pprev = head;
+}
+
+static void by_link_remove(Route *r)
+{
+	if (!r->by_link_pprev)
+		return;
+	*r->by_link_pprev = r->by_link_next;
+	if (r->by_link_next)
+		r->by_link_next->by_link_pprev = r->by_link_pprev;
+	r->by_link_pprev = NULL;
+}
+
 /* Frees r when it cannot be indexed. */
 static int route_attach(NetState *ns, Route **slot, Route *r)
 {
@@ -308,11 +377,13 @@ static int route_attach(NetState *ns, Route **slot, Route *r)
 	*slot = r;
 	ns->n_routes++;
 	count_default_route(ns, r, +1);
+	by_link_insert(ns, r);
 	return 0;
 }
 
 static void route_detach_free(NetState *ns, Route *r)
 {
+	by_link_remove(r);
 	routeindex_remove(ns->index, r);
 	count_default_route(ns, r, -1);
 	ns->n_routes--;
@@ -337,6 +408,27 @@ static void remove_routes_where(NetState *ns, bool (*doomed)(const Route *, cons
 	}
 }
 
+static Route **route_slot_of(NetState *ns, const Route *r);
+
+/* remove_routes_where() for the routes through one link: its own list, and the scattered ones. */
+static void remove_link_routes_where(NetState *ns, Link *l,
+				     bool (*doomed)(const Route *, const void *), const void *arg,
+				     size_t *ret_removed)
+{
+	Route **lists[] = {&l->routes, &ns->scattered_routes};
+
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		for (Route *r = *lists[i], *next; r; r = next) {
+			next = r->by_link_next;
+			if (!doomed(r, arg))
+				continue;
+			Route **slot = route_slot_of(ns, r);
+			*slot = r->hash_next;
+			route_detach_free(ns, r);
+			(*ret_removed)++;
+		}
+}
+
 static bool route_through(const Route *r, const void *arg)
 {
 	return route_uses_link(r, *(const uint32_t *)arg);
@@ -348,10 +440,10 @@ static size_t remove_link_at(NetState *ns, size_t pos)
 	uint32_t ifindex = ns->links[pos]->ifindex;
 	size_t removed = 1;
 
+	remove_link_routes_where(ns, ns->links[pos], route_through, &ifindex, &removed);
 	link_free(ns->links[pos]);
 	memmove(ns->links + pos, ns->links + pos + 1, (ns->n_links - pos - 1) * sizeof(*ns->links));
 	ns->n_links--;
-	remove_routes_where(ns, route_through, &ifindex, &removed);
 	return removed;
 }
 
@@ -461,6 +553,17 @@ static Route **route_slot(NetState *ns, const RouteKey *k)
 	return slot;
 }
 
+/* Where r itself is chained: its bucket holds it, as every kept route is in the table. */
+static Route **route_slot_of(NetState *ns, const Route *r)
+{
+	RouteKey k = route_key(r);
+	Route **slot = &ns->buckets[route_hash(&k) & (ns->n_buckets - 1)];
+
+	while (*slot != r)
+		slot = &(*slot)->hash_next;
+	return slot;
+}
+
 static int grow_buckets(NetState *ns)
 {
 	size_t n = ns->n_buckets * 2;
@@ -515,6 +618,22 @@ static uint64_t *other_counter(NetState *ns, const Route *r)
 	return l ? &l->routes_other[f] : &ns->routes_other_unlinked[f];
 }
 
+static void count_other(NetState *ns, const Route *r, int delta)
+{
+	uint64_t *counter = other_counter(ns, r);
+	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
+
+	if (delta < 0 && *counter == 0)
+		return;
+	*counter += (uint64_t)(int64_t)delta;
+	if (l && r->family == AF_INET && r->n_nexthops > 1 &&
+	    (delta > 0 || l->routes_other_multipath4 > 0))
+		l->routes_other_multipath4 += (uint64_t)(int64_t)delta;
+	if (l && r->family == AF_INET && r->scope == RT_SCOPE_HOST &&
+	    (delta > 0 || l->routes_other_host4 > 0))
+		l->routes_other_host4 += (uint64_t)(int64_t)delta;
+}
+
 static bool route_attributes_equal(const Route *a, const Route *b)
 {
 	return a->protocol == b->protocol && a->scope == b->scope && a->type == b->type &&
@@ -554,7 +673,7 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace, bool
 	if (!netstate_route_is_kept(ns, update)) {
 		note_counted_notification(ns, update, notification);
 		if (!replace)
-			(*other_counter(ns, update))++;
+			count_other(ns, update, +1);
 		return 0;
 	}
 
@@ -601,9 +720,7 @@ static int apply_route_del(NetState *ns, const Route *update, bool notification)
 	if (!*slot) {
 		if (!netstate_route_is_kept(ns, update)) {
 			note_counted_notification(ns, update, notification);
-			uint64_t *counter = other_counter(ns, update);
-			if (*counter > 0)
-				(*counter)--;
+			count_other(ns, update, -1);
 		}
 		return 0;
 	}
@@ -644,8 +761,13 @@ void netstate_begin_sync(NetState *ns, SyncScope scope)
 		if (!(scope & (f == 0 ? SYNC_ROUTES4 : SYNC_ROUTES6)))
 			continue;
 		ns->routes_other_unlinked[f] = 0;
-		for (size_t i = 0; i < ns->n_links; i++)
+		for (size_t i = 0; i < ns->n_links; i++) {
 			ns->links[i]->routes_other[f] = 0;
+			if (f == 0) {
+				ns->links[i]->routes_other_multipath4 = 0;
+				ns->links[i]->routes_other_host4 = 0;
+			}
+		}
 	}
 }
 

@@ -49,7 +49,15 @@ typedef struct Link {
 	LinkAddress *addresses;
 	size_t n_addresses;
 	uint64_t routes_other[2]; /* routes counted but not kept: [0] IPv4, [1] IPv6 */
+	/* Of routes_other[0], those with several nexthops: whether the kernel flushes one when this
+	 * link goes down depends on its other nexthops, which a count does not know. */
+	uint64_t routes_other_multipath4;
+	/* Of routes_other[0], those of scope host (the local routes of addresses): kept by the kernel
+	 * when the link goes down, its nexthop's scope being "nowhere". */
+	uint64_t routes_other_host4;
 	uint32_t default_routes; /* kept default routes through this link */
+	struct Route *routes;	 /* kept routes through this link alone, so that its going costs
+				    its own routes, not a walk over the table */
 	uint32_t generation;
 } Link;
 
@@ -65,6 +73,9 @@ typedef struct Route {
 	struct Route *hash_next;
 	struct Route *same_prefix_next; /* the routes of one table with this destination */
 	uint8_t index_flags; /* how routeindex counts it (RouteIndexFlags) */
+	/* In its link's list of routes when all its nexthops go through one known link, else in the
+	 * model's list of the others; NULL pprev when it has no nexthop. */
+	struct Route *by_link_next, **by_link_pprev;
 	uint8_t family;
 	uint8_t dst_len;
 	uint8_t src_len;
@@ -95,8 +106,10 @@ typedef enum SyncScope {
 /* What an applied message did, as bits. */
 typedef enum ApplyResult {
 	APPLY_CHANGED = 1 << 0,
-	/* A link went down or lost an IPv4 address: the kernel may have flushed IPv4 routes through it
-	 * without sending one RTM_DELROUTE each, so the caller should resync IPv4 routes. */
+	/* A link lost an IPv4 address, or went down carrying counted multipath IPv4 routes: the kernel
+	 * may have flushed IPv4 routes without sending one RTM_DELROUTE each, and the model cannot
+	 * tell which, so the caller should resync IPv4 routes. (A link going down otherwise has its
+	 * flush done by the model itself.) */
 	APPLY_IPV4_ROUTES_STALE = 1 << 1,
 } ApplyResult;
 
