@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cilium.h"
 #include "exitcode.h"
 
 typedef struct CtlOptions {
@@ -30,6 +31,10 @@ int verb_monitor(const CtlOptions *o, int argc, char **argv);
 int verb_reconcile(const CtlOptions *o, int argc, char **argv);
 int verb_reload(const CtlOptions *o, int argc, char **argv);
 int verb_preflight(const CtlOptions *o, int argc, char **argv);
+
+/* The agent's API, blocking, 2 s per request (cilium-api.c). f->reach says how it went; returns
+ * 0, or -ENOMEM. */
+int ctl_cilium_api_fetch(const char *socket, CiliumFacts *f);
 
 /* ---- the connection to routeguardd (client.c) ---- */
 

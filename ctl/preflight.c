@@ -19,34 +19,15 @@
 #include "timeutil.h"
 #include "version.h"
 
-static void print_helm_values(const CtlOptions *o, const HelmValues *hv)
+static int print_helm_values(const CtlOptions *o, const HelmValues *hv)
 {
-	printf("%sCilium Helm values for this node:%s\n", ctl_color(o, "\033[1m"),
-	       ctl_color(o, "\033[0m"));
-	printf("  routingMode: native              # replaces tunnel=disabled, removed in Cilium "
-	       "1.15\n");
-	printf("  ipv4NativeRoutingCIDR: %s\n", hv->native_cidr);
-	printf("  autoDirectNodeRoutes: %-10s # %s\n",
-	       hv->auto_direct_node_routes ? "true" : "false", hv->auto_direct_node_routes_why);
-	printf("  kubeProxyReplacement: %s\n", hv->kube_proxy_replacement ? "true" : "false");
-	if (hv->mtu)
-		printf("  MTU: %u\n", hv->mtu);
-	printf("  ipam:\n    mode: cluster-pool\n    operator:\n      clusterPoolIPv4PodCIDRList: "
-	       "[\"%s\"]\n",
-	       hv->pod_cidr);
-	if (hv->pod_cidr_overlap[0])
-		printf("    # WARNING: %s overlaps the node network %s: pick a pod CIDR apart from "
-		       "it\n",
-		       hv->pod_cidr, hv->pod_cidr_overlap);
-	printf("\n  as flags: --set routingMode=native --set ipv4NativeRoutingCIDR=%s \\\n"
-	       "            --set autoDirectNodeRoutes=%s --set kubeProxyReplacement=%s \\\n",
-	       hv->native_cidr, hv->auto_direct_node_routes ? "true" : "false",
-	       hv->kube_proxy_replacement ? "true" : "false");
-	if (hv->mtu)
-		printf("            --set MTU=%u \\\n", hv->mtu);
-	printf("            --set ipam.mode=cluster-pool --set "
-	       "ipam.operator.clusterPoolIPv4PodCIDRList='{%s}'\n",
-	       hv->pod_cidr);
+	_cleanup_free_ char *text = NULL;
+	int r = helm_values_to_text(hv, 2, &text);
+	if (r < 0)
+		return r;
+	printf("%sCilium Helm values for this node:%s\n%s", ctl_color(o, "\033[1m"),
+	       ctl_color(o, "\033[0m"), text);
+	return 0;
 }
 
 static void print_summary(const CtlOptions *o, const Config *c, const NetState *ns,
@@ -77,6 +58,9 @@ static void print_summary(const CtlOptions *o, const Config *c, const NetState *
 		       k3s_role_to_string(h->k3s->role), h->k3s->role_source ? " per " : "",
 		       h->k3s->role_source ? h->k3s->role_source : "",
 		       k3sconfig_flannel_backend(h->k3s));
+	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
+	printf("  Cilium         routing mode %s (source %s), agent %s, API %s\n",
+	       mode ? mode : "unknown", v->cilium_source, v->cilium_agent, v->cilium_api);
 	printf("  config         %s\n\n", c->path);
 }
 
@@ -85,6 +69,7 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	_cleanup_(config_freep) Config *c = NULL;
 	_cleanup_(netstate_freep) NetState *ns = NULL;
 	_cleanup_(hostfacts_freep) HostFacts *h = NULL;
+	_cleanup_(cilium_facts_freep) CiliumFacts *cilium = NULL;
 	_cleanup_(verdict_freep) Verdict *v = NULL;
 	_cleanup_(json_object_putp) json_object *status = NULL;
 	const char *config_path = o->config_path ?: CONFIG_DEFAULT_PATH;
@@ -108,6 +93,15 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 			strerror(-r));
 		return EXIT_RUNTIME;
 	}
+	/* Cilium as the node shows it: its configuration directory and logs, then its API */
+	if ((r = cilium_facts_new(&cilium)) < 0 ||
+	    (r = cilium_files_load(c->cilium.kubelet_pods_dir, c->cilium.pod_logs_dir, cilium)) <
+		0 ||
+	    (r = ctl_cilium_api_fetch(c->cilium.socket, cilium)) < 0) {
+		fprintf(stderr, "routeguardctl: cannot read Cilium's state: %s\n", strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	h->cilium = cilium;
 	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = {.now_usec = now};
 	if ((r = evaluate(c, ns, h, &history, &v)) < 0) {
@@ -133,7 +127,10 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	} else {
 		print_summary(o, c, ns, h, v);
 		ctl_print_findings(o, status);
-		print_helm_values(o, &hv);
+		if ((r = print_helm_values(o, &hv)) < 0) {
+			fprintf(stderr, "routeguardctl: %s\n", strerror(-r));
+			return EXIT_RUNTIME;
+		}
 	}
 	return v->ready ? EXIT_READY : EXIT_NOT_READY;
 }

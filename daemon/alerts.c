@@ -36,5 +36,5 @@ void alert_transition(CheckId check, const char *subject, Transition t, Severity
 			"ROUTEGUARD_SUBJECT=%s", subject, "ROUTEGUARD_TRANSITION=%s",
 			transition_to_string(t), "ROUTEGUARD_ACTION=%s", action_to_string(action),
 			"ROUTEGUARD_SEVERITY=%s", severity_to_string(severity),
-			check_subject_is_device(check) ? "INTERFACE=%s" : NULL, subject, NULL);
+			check_subject_names_device(check, subject) ? "INTERFACE=%s" : NULL, subject, NULL);
 }

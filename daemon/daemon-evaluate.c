@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon-cilium.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
 #include "daemon-publish.h"
@@ -76,6 +77,8 @@ void daemon_evaluate(Daemon *d)
 	if (!mirror_is_synced(d->mirror))
 		return; /* a verdict on half a view would alert on things that are not so */
 	refresh_hostfacts(d);
+	daemon_cilium_links_seen(d);
+	d->hostfacts->cilium = daemon_cilium_facts(d);
 	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = tracker_history(d->tracker, now);
 	if ((r = evaluate(d->config, d->netstate, d->hostfacts, &history, &v)) < 0) {

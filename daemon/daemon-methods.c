@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon-cilium.h"
 #include "daemon-methods.h"
 #include "daemon-status.h"
 #include "daemon.h"
@@ -87,6 +88,7 @@ static void reconcile(Control *c, uint64_t client, const VarlinkCall *call, void
 	 * evaluation, in daemon_answer_reconcile(). */
 	d->reconcile_target = mirror_next_full_sync(d->mirror);
 	d->hostfacts_stale = true;
+	daemon_cilium_refresh(d);
 	mirror_request_resync(d->mirror, SYNC_ALL);
 	log_info("Reconcile requested");
 }

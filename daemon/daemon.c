@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "alerts.h"
+#include "daemon-cilium.h"
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
 #include "daemon-methods.h"
@@ -144,6 +145,7 @@ int daemon_reload(Daemon *d, ConfigError *error)
 	/* Which routes are kept depends on the CIDR and peers: dump routes again. */
 	mirror_request_resync(d->mirror, SYNC_ROUTES4 | SYNC_ROUTES6);
 	watch_host_files(d);
+	daemon_cilium_reload(d);
 	d->hostfacts_stale = true;
 	daemon_schedule_evaluation(d);
 	log_info("Configuration reloaded from %s (%s mode)", d->options.config_path,
@@ -301,6 +303,8 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 	if ((r = hostfacts_load(d->config, d->options.debug_host_root, &d->hostfacts)) < 0)
 		return log_error_errno(r, "Failed to read the host's configuration");
 	watch_host_files(d);
+	if ((r = daemon_cilium_new(d)) < 0)
+		return r;
 
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
 	MirrorCallbacks cb = {
@@ -321,6 +325,7 @@ Daemon *daemon_free(Daemon *d)
 	if (!d)
 		return NULL;
 	unwatch(d);
+	daemon_cilium_free(d);
 	mirror_free(d->mirror);
 	control_free(d->control);
 	enforcer_free(d->enforcer);

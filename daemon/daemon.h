@@ -10,6 +10,7 @@
  *   daemon-status.c   the status view: GetStatus's object, its cache, the STATUS= line
  *   daemon-metrics.c  the textfile
  *   daemon-methods.c  the control methods
+ *   daemon-cilium.c   Cilium's agent, configuration and logs: triggers and watches
  * The decisions themselves are pure and live in lib/ (checks, tracker, enforce-policy, actionlog,
  * statustext); these files carry them out.
  *
@@ -43,6 +44,7 @@ typedef struct DaemonOptions {
 } DaemonOptions;
 
 struct PublishEvent; /* daemon-publish.c's */
+struct DaemonCilium; /* daemon-cilium.c's */
 
 typedef struct Daemon {
 	DaemonOptions options;
@@ -57,6 +59,7 @@ typedef struct Daemon {
 	uint64_t *since; /* per verdict finding */
 	Enforcer *enforcer;
 	Control *control;
+	struct DaemonCilium *cilium; /* Cilium's API, configuration directory and logs */
 
 	sd_event_source *refresh; /* deferred: one evaluation after a batch of changes */
 	sd_event_source *metrics_timer;

@@ -237,22 +237,9 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 	f->remediation = REMEDIATION_REMOVE_DEVICE;
 }
 
-static void add_cilium_tunnel_mode(Evaluation *e, const Link *l)
+static bool is_cilium_tunnel(const Link *l)
 {
-	char cidr[PREFIX_STRLEN];
-
-	prefix_text(&e->c->native_routing_cidr, cidr);
-	add(e, CHECK_CILIUM_TUNNEL_MODE, l->name,
-	    format("Cilium runs in tunnel mode (%s) although native routing is intended. "
-		   "The Helm value tunnel=disabled was removed in Cilium 1.15 and is silently "
-		   "ignored, so Cilium stays in its default VXLAN tunnel; "
-		   "with autoDirectNodeRoutes=true its agent then exits with "
-		   "\"auto-direct-node-routes cannot be used with tunneling\"",
-		   l->name),
-	    format("helm upgrade cilium cilium/cilium -n kube-system --reuse-values "
-		   "--set routingMode=native --set ipv4NativeRoutingCIDR=%s (and drop tunnel=…); "
-		   "Cilium deletes %s itself once it runs in native mode",
-		   cidr, l->name));
+	return strcmp(l->name, "cilium_vxlan") == 0 || strcmp(l->name, "cilium_geneve") == 0;
 }
 
 static void add_tunnel_device(Evaluation *e, const Link *l)
@@ -280,10 +267,8 @@ static void check_devices(Evaluation *e)
 			check_flannel_device(e, l);
 			continue;
 		}
-		if (strcmp(l->name, "cilium_vxlan") == 0 || strcmp(l->name, "cilium_geneve") == 0) {
-			add_cilium_tunnel_mode(e, l);
-			continue;
-		}
+		if (is_cilium_tunnel(l))
+			continue; /* check_cilium() weighs it against better evidence */
 		if ((strcmp(l->kind, "vxlan") == 0 || strcmp(l->kind, "geneve") == 0) &&
 		    !device_name_is_cilium(l->name) && !device_in_keep(e->c, l->name))
 			add_tunnel_device(e, l);
@@ -623,6 +608,396 @@ static void check_sysctl_and_networkd(Evaluation *e)
 		"then systemctl restart systemd-networkd"));
 }
 
+/* ---- Cilium, as its agent, its configuration and its logs show it ---- */
+
+/* The ipv4NativeRoutingCIDR to recommend: K3s's cluster-cidr when known, else ours. */
+static const char *cilium_native_cidr(const Evaluation *e, char buf[static PREFIX_STRLEN])
+{
+	Prefix cluster;
+	const K3sConfig *k = e->h->k3s;
+	if (k && k->role != K3S_ROLE_NONE && k3sconfig_cluster_cidr4(k, &cluster) == 0)
+		return prefix_format(&cluster, buf);
+	return prefix_format(&e->c->native_routing_cidr, buf);
+}
+
+static const Link *cilium_tunnel_link(const Evaluation *e)
+{
+	size_t n;
+	const Link *const *links = netstate_links(e->ns, &n);
+	for (size_t i = 0; i < n; i++)
+		if (is_cilium_tunnel(links[i]))
+			return links[i];
+	return NULL;
+}
+
+/* Why Cilium is in tunnel mode, as precisely as the configuration says. A tunnel key is blamed
+ * only when one is seen: a node installed in tunnel mode on purpose (hetzner-k3s does so by
+ * default) has nothing to do with Cilium 1.15. */
+static char *tunnel_mode_why(const CiliumConfigView *cfg)
+{
+	if (cfg && cfg->tunnel && !cfg->routing_mode)
+		return format("the configuration has tunnel: %s but no routing-mode. Cilium 1.15 "
+			      "removed tunnel: "
+			      "the 1.15.3 chart dropped the Helm value without a word (Helm "
+			      "ignores values no "
+			      "template reads), later charts refuse it (\"tunnel was deprecated in "
+			      "v1.14 and has "
+			      "been removed in v1.15\"), and the agent ignores the key in "
+			      "cilium-config; with "
+			      "routing-mode unset Cilium runs in tunnel mode",
+			      cfg->tunnel);
+	if (cfg && cfg->tunnel)
+		return format("routing-mode is %s; the tunnel: %s key beside it is ignored since "
+			      "Cilium 1.15",
+			      cfg->routing_mode, cfg->tunnel);
+	if (cfg && !cfg->routing_mode)
+		return format("routing-mode is not set, and Cilium's default is tunnel");
+	return format("Cilium runs in tunnel mode; native routing is intended here");
+}
+
+static char *tunnel_mode_remedy(const Evaluation *e, const CiliumConfigView *cfg)
+{
+	char cidr[PREFIX_STRLEN];
+	cilium_native_cidr(e, cidr);
+	return format(
+	    "Set routingMode: native and ipv4NativeRoutingCIDR: %s in Cilium's Helm values "
+	    "(helm upgrade cilium cilium/cilium -n kube-system --reuse-values "
+	    "--set routingMode=native --set ipv4NativeRoutingCIDR=%s)%s; "
+	    "Cilium deletes its tunnel device itself once it runs in native mode",
+	    cidr, cidr,
+	    cfg && cfg->tunnel ? ", and drop the tunnel value (and the tunnel key, "
+				 "if cilium-config was edited by hand)"
+			       : "");
+}
+
+static void add_tunnel_mode(Evaluation *e, const char *subject, const char *what,
+			    const CiliumConfigView *cfg)
+{
+	_cleanup_free_ char *why = tunnel_mode_why(cfg);
+	if (!why) {
+		e->error = -ENOMEM;
+		return;
+	}
+	add(e, CHECK_CILIUM_TUNNEL_MODE, subject, format("%s: %s", what, why),
+	    tunnel_mode_remedy(e, cfg));
+}
+
+static void summarize_cilium(Evaluation *e, const CiliumFacts *cf, const Link *tunnel)
+{
+	Verdict *v = e->v;
+	size_t n;
+	const Link *const *links = netstate_links(e->ns, &n);
+	bool cilium_host = false;
+
+	for (size_t i = 0; i < n; i++)
+		cilium_host = cilium_host || strcmp(links[i]->name, "cilium_host") == 0;
+	v->cilium_api = "not-asked";
+	if (cf && cf->reach != CILIUM_AGENT_NOT_ASKED)
+		v->cilium_api = cf->reach == CILIUM_AGENT_REACHED ? "reachable" : "unreachable";
+	v->cilium_agent = "absent";
+	if (cf && cf->reach == CILIUM_AGENT_REACHED)
+		v->cilium_agent = "running";
+	else if (cf && cf->fatal.info)
+		v->cilium_agent = "failing";
+	v->cilium_source = "none";
+	v->cilium_routing_mode = CILIUM_ROUTING_UNKNOWN;
+	if (cf && cf->reach == CILIUM_AGENT_REACHED && cf->agent.routing_mode) {
+		v->cilium_source = "agent";
+		v->cilium_routing_mode = cf->agent.routing_mode;
+	} else if (cf && cf->have_config) {
+		v->cilium_source = "config-map";
+		v->cilium_routing_mode = cilium_config_routing_mode(&cf->config);
+	} else if (tunnel || cilium_host) {
+		/* Cilium creates cilium_host in both modes, its tunnel device only in tunnel mode
+		 */
+		v->cilium_source = "devices";
+		v->cilium_routing_mode = tunnel ? CILIUM_ROUTING_TUNNEL : CILIUM_ROUTING_NATIVE;
+	}
+}
+
+static void check_cilium_tunnel_mode(Evaluation *e, const CiliumFacts *cf, const Link *tunnel)
+{
+	const CiliumConfigView *cfg = cf && cf->have_config ? &cf->config : NULL;
+	bool agent_knows = cf && cf->reach == CILIUM_AGENT_REACHED && cf->agent.routing_mode;
+
+	if (agent_knows && cf->agent.routing_mode == CILIUM_ROUTING_TUNNEL)
+		add_tunnel_mode(e, "cilium-agent",
+				"the running Cilium agent reports tunnel routing", cfg);
+	if (cfg && cilium_config_routing_mode(cfg) == CILIUM_ROUTING_TUNNEL)
+		add_tunnel_mode(e, "routing-mode",
+				"cilium-config, as the agent reads it, asks for tunnel mode", cfg);
+	if (tunnel && !agent_knows && !cfg) {
+		_cleanup_free_ char *what = format("%s exists", tunnel->name);
+		if (what)
+			add_tunnel_mode(e, tunnel->name, what, NULL);
+		else
+			e->error = -ENOMEM;
+	}
+}
+
+static void check_cilium_agent_failing(Evaluation *e, const CiliumFacts *cf)
+{
+	const CiliumFatal *f = &cf->fatal;
+	const CiliumConfigView *cfg = cf->have_config ? &cf->config : NULL;
+
+	if (!f->info || cf->reach == CILIUM_AGENT_REACHED)
+		return;
+	add(e, CHECK_CILIUM_AGENT_FAILING, "cilium-agent",
+	    format("the Cilium agent's newest log (%s) ends in a known fatal line: \"%s\" (%s)",
+		   f->path ? f->path : "?", f->line, f->info->what),
+	    format(
+		"%s%s", f->info->remedy,
+		cfg && cfg->tunnel && !cfg->routing_mode
+		    ? ". cilium-config has a tunnel key but no routing-mode: that key is ignored "
+		      "since Cilium 1.15"
+		    : ""));
+}
+
+/* The Cilium keys to compare with the node: the configuration directory's, else the agent's. */
+typedef struct CiliumKeys {
+	const char *where;
+	CiliumRoutingMode mode;
+	const char *native_cidr;
+	int auto_direct_node_routes; /* -1 unknown */
+	const char *devices;	     /* the key's text, space- or comma-separated */
+	char *const *device_list;    /* or the agent's list */
+	size_t n_device_list;
+	uint32_t mtu;
+	const char *kube_proxy_replacement; /* NULL: Cilium's default, false */
+	const char *ipam;		    /* NULL: Cilium's default, cluster-pool */
+} CiliumKeys;
+
+static bool cilium_keys(const CiliumFacts *cf, CiliumKeys *ret)
+{
+	if (cf->have_config) {
+		const CiliumConfigView *c = &cf->config;
+		int adr = -1;
+		if (c->auto_direct_node_routes)
+			adr = strcmp(c->auto_direct_node_routes, "true") == 0;
+		*ret = (CiliumKeys){
+		    .where = "cilium-config",
+		    .mode = cilium_config_routing_mode(c),
+		    .native_cidr = c->ipv4_native_routing_cidr && c->ipv4_native_routing_cidr[0]
+				       ? c->ipv4_native_routing_cidr
+				       : NULL,
+		    .auto_direct_node_routes = adr,
+		    .devices = c->devices && c->devices[0] ? c->devices : NULL,
+		    .mtu = c->mtu ? (uint32_t)strtoul(c->mtu, NULL, 10) : 0,
+		    .kube_proxy_replacement = c->kube_proxy_replacement,
+		    .ipam = c->ipam,
+		};
+		return true;
+	}
+	if (cf->reach == CILIUM_AGENT_REACHED && cf->agent.config) {
+		const CiliumAgentView *a = &cf->agent;
+		*ret = (CiliumKeys){
+		    .where = "the agent's /v1/config",
+		    .mode = a->routing_mode,
+		    .native_cidr = a->native_routing_cidr,
+		    .auto_direct_node_routes = a->auto_direct_node_routes,
+		    .device_list = a->devices,
+		    .n_device_list = a->n_devices,
+		    .mtu = a->mtu,
+		    .kube_proxy_replacement =
+			a->kube_proxy_replacement ? a->kube_proxy_replacement : "false",
+		    .ipam = a->ipam,
+		};
+		return true;
+	}
+	return false;
+}
+
+/* Cilium's devices entries: names, or a prefix ending in '+' (enp+). */
+static bool device_entry_matches(const char *entry, size_t len, const char *name)
+{
+	if (len > 0 && entry[len - 1] == '+')
+		return strncmp(entry, name, len - 1) == 0;
+	return strlen(name) == len && strncmp(entry, name, len) == 0;
+}
+
+static bool devices_include(const CiliumKeys *k, const char *name)
+{
+	for (size_t i = 0; i < k->n_device_list; i++)
+		if (device_entry_matches(k->device_list[i], strlen(k->device_list[i]), name))
+			return true;
+	for (const char *p = k->devices; p && *p;) {
+		size_t len = strcspn(p, " ,");
+		if (len && device_entry_matches(p, len, name))
+			return true;
+		p += len;
+		p += strspn(p, " ,");
+	}
+	return false;
+}
+
+static bool devices_set(const CiliumKeys *k)
+{
+	return k->n_device_list > 0 || k->devices;
+}
+
+/* An address of the node inside cidr: the node's own network. */
+static const char *node_address_inside(const Evaluation *e, const Prefix *cidr,
+				       char buf[static INET6_ADDRSTRLEN])
+{
+	size_t n;
+	const Link *const *links = netstate_links(e->ns, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(links[i]->name, "lo") == 0 || device_name_is_cilium(links[i]->name) ||
+		    link_is_tunnel(links[i]) || strcmp(links[i]->kind, "bridge") == 0)
+			continue;
+		for (size_t j = 0; j < links[i]->n_addresses; j++) {
+			const Prefix *a = &links[i]->addresses[j].prefix;
+			if (prefix_contains(cidr, a->family, &a->addr))
+				return inaddr_format(a->family, &a->addr, buf);
+		}
+	}
+	return NULL;
+}
+
+static void mismatch(Evaluation *e, const char *key, char *message, char *remedy)
+{
+	add(e, CHECK_CILIUM_CONFIG_MISMATCH, key, message, remedy);
+}
+
+static void check_native_routing_cidr(Evaluation *e, const CiliumKeys *k)
+{
+	char ours[PREFIX_STRLEN], theirs[PREFIX_STRLEN], addr[INET6_ADDRSTRLEN];
+	const char *inside;
+	Prefix p;
+
+	/* routeguard.yaml's native-routing-cidr is the reference (cluster-cidr-mismatch holds K3s
+	 * to it) */
+	prefix_format(&e->c->native_routing_cidr, ours);
+	if (!k->native_cidr) {
+		if (k->mode == CILIUM_ROUTING_NATIVE)
+			mismatch(
+			    e, "ipv4-native-routing-cidr",
+			    format("%s asks for native routing without ipv4-native-routing-cidr: "
+				   "the agent refuses to start (\"native routing cidr must be "
+				   "configured\")",
+				   k->where),
+			    format("Set ipv4NativeRoutingCIDR: %s in Cilium's Helm values", ours));
+		return;
+	}
+	if (prefix_parse(k->native_cidr, &p) < 0) {
+		mismatch(e, "ipv4-native-routing-cidr",
+			 format("ipv4-native-routing-cidr '%s' in %s is no CIDR", k->native_cidr,
+				k->where),
+			 format("Set ipv4NativeRoutingCIDR: %s in Cilium's Helm values", ours));
+		return;
+	}
+	prefix_format(&p, theirs);
+	inside = node_address_inside(e, &p, addr);
+	if (inside)
+		mismatch(
+		    e, "ipv4-native-routing-cidr",
+		    format("ipv4-native-routing-cidr %s (%s) covers the node's own network "
+			   "(%s): Cilium does not masquerade traffic to it, and on Hetzner Cloud "
+			   "the network's gateway drops packets from source addresses it does not "
+			   "know, such as pod addresses; pod traffic to anything outside the pod "
+			   "CIDR must be masqueraded",
+			   theirs, k->where, inside),
+		    format("Set ipv4NativeRoutingCIDR to the pod CIDR only: %s", ours));
+	else if (strcmp(theirs, ours) != 0)
+		mismatch(e, "ipv4-native-routing-cidr",
+			 format("ipv4-native-routing-cidr is %s (%s), but the pod CIDR is %s",
+				theirs, k->where, ours),
+			 format("Set ipv4NativeRoutingCIDR: %s in Cilium's Helm values, or correct "
+				"native-routing-cidr in routeguard.yaml",
+				ours));
+}
+
+static bool network_is_layer3(const Evaluation *e)
+{
+	const Verdict *v = e->v;
+	if (e->c->n_peers > 0 && v->n_peers_onlink < e->c->n_peers)
+		return true;
+	for (size_t i = 0; i < v->n_findings; i++)
+		if (v->findings[i].check == CHECK_NEXTHOP_NOT_ONLINK)
+			return true;
+	return false;
+}
+
+static bool kube_proxy_replacement_on(const char *v)
+{
+	/* true since 1.14; strict before (partial and probe replaced only some of kube-proxy) */
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "strict") == 0);
+}
+
+static void check_cilium_config_mismatch(Evaluation *e, const CiliumFacts *cf)
+{
+	const Link *native =
+	    e->v->native_ifindex ? netstate_link(e->ns, e->v->native_ifindex) : NULL;
+	bool layer3 = network_is_layer3(e);
+	CiliumKeys k;
+
+	if (!cilium_keys(cf, &k))
+		return;
+	check_native_routing_cidr(e, &k);
+	if (k.auto_direct_node_routes == 1 && e->c->n_peers > 0 &&
+	    e->v->n_peers_onlink < e->c->n_peers)
+		mismatch(
+		    e, "auto-direct-node-routes",
+		    format("auto-direct-node-routes is true (%s), but %zu of %zu peers are "
+			   "behind a gateway (a layer-3 network): Cilium cannot install routes "
+			   "to their pods",
+			   k.where, e->c->n_peers - e->v->n_peers_onlink, e->c->n_peers),
+		    format("Set autoDirectNodeRoutes: false and let the network route the pod "
+			   "CIDRs (Hetzner Cloud: hcloud-cloud-controller-manager's route "
+			   "controller)"));
+	if (native && devices_set(&k) && !devices_include(&k, native->name))
+		mismatch(e, "devices",
+			 format("devices (%s%s) does not include the native device %s", k.where,
+				k.devices ? ": " : "", native->name),
+			 format("Set devices: [%s] in Cilium's Helm values (or a wildcard that "
+				"matches it)",
+				native->name));
+	if (native && k.mtu > native->mtu)
+		mismatch(
+		    e, "mtu",
+		    format("mtu is %u (%s), larger than %s carries (%u): large packets are lost",
+			   k.mtu, k.where, native->name, native->mtu),
+		    format("Set MTU: %u in Cilium's Helm values, or leave it unset so Cilium "
+			   "detects it",
+			   native->mtu));
+	if (e->c->expect.kube_proxy_replacement &&
+	    !kube_proxy_replacement_on(k.kube_proxy_replacement))
+		mismatch(
+		    e, "kube-proxy-replacement",
+		    format("kube-proxy-replacement is %s (%s) while "
+			   "expect.kube-proxy-replacement is true",
+			   k.kube_proxy_replacement ? k.kube_proxy_replacement : "not set (false)",
+			   k.where),
+		    format("Set kubeProxyReplacement: true with k8sServiceHost: 127.0.0.1 and "
+			   "k8sServicePort: 6444 (K3s's local API endpoint), or set "
+			   "expect.kube-proxy-replacement: false in routeguard.yaml"));
+	if (layer3 && (!k.ipam || strcmp(k.ipam, "cluster-pool") == 0)) {
+		Finding *f = add(
+		    e, CHECK_CILIUM_CONFIG_MISMATCH, "ipam",
+		    format("ipam is %s (%s) on a layer-3 network whose routes follow the nodes' "
+			   "Kubernetes pod CIDRs: cluster-pool hands out other ranges, which those "
+			   "routes do not cover",
+			   k.ipam ? k.ipam : "not set (cluster-pool)", k.where),
+		    format("Set ipam.mode: kubernetes, so pods get addresses from the pod CIDR "
+			   "K3s assigns each node (the ranges Hetzner's cloud controller routes)"));
+		if (f)
+			f->severity = SEVERITY_WARNING;
+	}
+}
+
+static void check_cilium(Evaluation *e)
+{
+	const CiliumFacts *cf = e->h->cilium;
+	const Link *tunnel = cilium_tunnel_link(e);
+
+	summarize_cilium(e, cf, tunnel);
+	check_cilium_tunnel_mode(e, cf, tunnel);
+	if (!cf)
+		return;
+	check_cilium_agent_failing(e, cf);
+	check_cilium_config_mismatch(e, cf);
+}
+
 /* ---- the verdict ---- */
 
 static int compare_findings(const void *a, const void *b)
@@ -662,6 +1037,7 @@ int evaluate(const Config *c, const NetState *ns, const HostFacts *h, const Hist
 	check_routes(&e);
 	check_mtu(&e);
 	check_k3s(&e);
+	check_cilium(&e);
 	check_cni_files(&e);
 	check_sysctl_and_networkd(&e);
 	if (e.error)

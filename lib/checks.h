@@ -69,6 +69,12 @@ typedef struct Verdict {
 	const char *native_device_how;
 	size_t n_peers_onlink; /* of config->n_peers */
 	K3sRole k3s_role;
+
+	/* Cilium's routing mode and where it was read (DESIGN.md §6 "cilium") */
+	CiliumRoutingMode cilium_routing_mode;
+	const char *cilium_source; /* "agent", "config-map", "devices", "none" */
+	const char *cilium_agent;  /* "running", "failing", "absent" */
+	const char *cilium_api;	   /* the agent's API: "reachable", "unreachable", "not-asked" */
 } Verdict;
 
 Verdict *verdict_free(Verdict *v);

@@ -20,7 +20,7 @@ static const CheckInfo CHECKS[_CHECK_MAX] = {
 		 "92711e8942a4479dbb2ee761b420b30e"},
 	},
 	[CHECK_CILIUM_TUNNEL_MODE] = {
-		"cilium-tunnel-mode", CHECK_KIND_FINDING, SEVERITY_ERROR, SUBJECT_DEVICE,
+		"cilium-tunnel-mode", CHECK_KIND_FINDING, SEVERITY_ERROR, SUBJECT_CILIUM,
 		{"d5c92ade59f14eed8d8e523c31066e47", "9748dd4f4df743d58d01f40efdf229c6",
 		 "17b07d526b6e48549fa2f48a9eaf155e"},
 	},
@@ -94,6 +94,16 @@ static const CheckInfo CHECKS[_CHECK_MAX] = {
 		{"8c0bc70ff6dc4d828b14026883621ba9", "bfa8027a5c1048738d98dc2a6d5ceedc",
 		 "2b51783ac1354c5987b8a0cc8c7a4044"},
 	},
+	[CHECK_CILIUM_AGENT_FAILING] = {
+		"cilium-agent-failing", CHECK_KIND_FINDING, SEVERITY_ERROR, SUBJECT_CILIUM,
+		{"f85516be1e8b4ae2825353cedcb4c07b", "f53ada6524f547b5800ad61b275e2ad6",
+		 "91806a3fb8464a72939f690d63a9b186"},
+	},
+	[CHECK_CILIUM_CONFIG_MISMATCH] = {
+		"cilium-config-mismatch", CHECK_KIND_FINDING, SEVERITY_ERROR, SUBJECT_CILIUM,
+		{"2c8412e7fc9346a6810d718b5b60599b", "389054506eb545ca9af37a01310747d1",
+		 "c0524b472c3e42518d1418ea39087e98"},
+	},
 };
 /* clang-format on */
 
@@ -120,6 +130,15 @@ bool check_subject_is_device(CheckId id)
 {
 	const CheckInfo *info = check_info(id);
 	return info && info->subject == SUBJECT_DEVICE;
+}
+
+bool check_subject_names_device(CheckId id, const char *subject)
+{
+	const CheckInfo *info = check_info(id);
+	if (!info)
+		return false;
+	return info->subject == SUBJECT_DEVICE ||
+	       (info->subject == SUBJECT_CILIUM && strncmp(subject, "cilium_", 7) == 0);
 }
 
 const char *severity_to_string(Severity s)

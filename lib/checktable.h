@@ -29,6 +29,8 @@ typedef enum CheckId {
 	CHECK_NETWORKD_FOREIGN_ROUTES,
 	CHECK_K3S_CONFIG_INVALID,
 	CHECK_CONFIG_RELOAD_FAILED,
+	CHECK_CILIUM_AGENT_FAILING,
+	CHECK_CILIUM_CONFIG_MISMATCH,
 	_CHECK_MAX,
 	_CHECK_INVALID = -EINVAL,
 } CheckId;
@@ -52,6 +54,9 @@ typedef enum SubjectKind {
 	SUBJECT_KEY,	 /* a K3s configuration key: flannel-backend */
 	SUBJECT_FILE,	 /* a file's full path */
 	SUBJECT_SYSCTL,	 /* net.ipv4.ip_forward */
+	/* what shows Cilium's state: cilium-agent, a key of its configuration (routing-mode), or
+	 * its device (cilium_vxlan), by the evidence at hand */
+	SUBJECT_CILIUM,
 } SubjectKind;
 
 /* The journald transitions of a check, each with its own MESSAGE_ID. */
@@ -79,5 +84,8 @@ const char *check_to_string(CheckId id);
 CheckId check_from_string(const char *name);
 /* Whether the subject is a network device (for journald's INTERFACE= field). */
 bool check_subject_is_device(CheckId id);
+/* Whether this finding's subject is a network device: the check's subjects always are, or, for a
+ * Cilium subject, the subject is one of Cilium's devices. */
+bool check_subject_names_device(CheckId id, const char *subject);
 
 const char *severity_to_string(Severity s);

@@ -600,6 +600,21 @@ static const KeySpec METRICS_KEYS[] = {
 	{},
 };
 
+static int parse_poll_interval(Loader *l, yaml_node_t *node, void *field)
+{
+	const char *s = NULL;
+	int r = get_scalar(l, node, l->key, &s);
+	return r < 0 ? r : parse_duration(l, node, s, field);
+}
+
+static const KeySpec CILIUM_KEYS[] = {
+	{"socket", parse_path_or_empty, FIELD(cilium.socket), NULL},
+	{"kubelet-pods-dir", parse_path_or_empty, FIELD(cilium.kubelet_pods_dir), NULL},
+	{"pod-logs-dir", parse_path_or_empty, FIELD(cilium.pod_logs_dir), NULL},
+	{"poll-interval", parse_poll_interval, FIELD(cilium.poll_interval_usec), NULL},
+	{},
+};
+
 static const KeySpec TOP_KEYS[] = {
 	{"mode", parse_mode, FIELD(mode), NULL},
 	{"native-routing-cidr", parse_cidr, FIELD(native_routing_cidr), NULL},
@@ -611,6 +626,7 @@ static const KeySpec TOP_KEYS[] = {
 	{"devices", NULL, 0, DEVICES_KEYS},
 	{"enforce", NULL, 0, ENFORCE_KEYS},
 	{"metrics", NULL, 0, METRICS_KEYS},
+	{"cilium", NULL, 0, CILIUM_KEYS},
 	{},
 };
 
@@ -777,8 +793,12 @@ static int config_new_default(const char *path, Config **ret)
 	if (!(c->path = strdup(path)) || !(c->native_device = strdup("auto")) ||
 	    !(c->k3s.config = strdup("/etc/rancher/k3s/config.yaml")) ||
 	    !(c->cni.quarantine_dir = strdup("/var/lib/routeguard/quarantine")) ||
-	    !(c->metrics_textfile = strdup("/var/lib/prometheus/node-exporter/routeguard.prom")))
+	    !(c->metrics_textfile = strdup("/var/lib/prometheus/node-exporter/routeguard.prom")) ||
+	    !(c->cilium.socket = strdup("/var/run/cilium/cilium.sock")) ||
+	    !(c->cilium.kubelet_pods_dir = strdup("/var/lib/kubelet/pods")) ||
+	    !(c->cilium.pod_logs_dir = strdup("/var/log/pods")))
 		return -ENOMEM;
+	c->cilium.poll_interval_usec = 30 * 1000000ULL;
 	if (!(c->k3s.units.items = calloc(ELEMENTSOF(units), sizeof(char *))) ||
 	    !(c->cni.conf_dirs.items = calloc(ELEMENTSOF(conf_dirs), sizeof(char *))) ||
 	    !(c->devices.remove = calloc(ELEMENTSOF(rules), sizeof(DeviceRule))))
@@ -812,6 +832,9 @@ Config *config_free(Config *c)
 	device_rules_clear(c);
 	string_list_clear(&c->devices.keep);
 	free(c->metrics_textfile);
+	free(c->cilium.socket);
+	free(c->cilium.kubelet_pods_dir);
+	free(c->cilium.pod_logs_dir);
 	free(c);
 	return NULL;
 }

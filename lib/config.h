@@ -66,6 +66,13 @@ typedef struct Config {
 		BridgePolicy bridge_with_ports;
 	} enforce;
 	char *metrics_textfile; /* "" disables */
+	struct {
+		/* node-local views of Cilium (lib/cilium.h); "" disables one */
+		char *socket;
+		char *kubelet_pods_dir;
+		char *pod_logs_dir;
+		uint64_t poll_interval_usec;
+	} cilium;
 } Config;
 
 #define CONFIG_ERROR_MAX 512

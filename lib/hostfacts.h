@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cilium.h"
 #include "config.h"
 #include "k3sconfig.h"
 #include "macro.h"
@@ -38,6 +39,10 @@ typedef struct HostFacts {
 	char *flannel_network; /* FLANNEL_NETWORK= in it */
 
 	K3sConfig *k3s;
+
+	/* Cilium as read from its socket, configuration directory and logs; NULL when not read.
+	 * Borrowed: the daemon keeps it across host-file reloads (it has triggers of its own). */
+	const CiliumFacts *cilium;
 } HostFacts;
 
 HostFacts *hostfacts_free(HostFacts *h);

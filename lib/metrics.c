@@ -69,6 +69,13 @@ int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **
 	fprintf(f, "routeguard_last_evaluation_timestamp_seconds %llu.%03llu\n",
 		(unsigned long long)(last_evaluation_usec / 1000000),
 		(unsigned long long)(last_evaluation_usec / 1000 % 1000));
+	/* One series, as routeguard_info: the mode and where it was read, "unknown"/"none" when
+	 * nothing shows Cilium. */
+	header(f, "routeguard_cilium_routing_mode", "gauge",
+	       "Cilium's routing mode on this node, and the source that shows it.");
+	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
+	fprintf(f, "routeguard_cilium_routing_mode{mode=\"%s\",source=\"%s\"} 1\n",
+		mode ? mode : "unknown", v->cilium_source ? v->cilium_source : "none");
 	header(f, "routeguard_info", "gauge", "routeguard's version and mode.");
 	fprintf(f, "routeguard_info{version=\"%s\",mode=\"%s\"} 1\n", in->version,
 		mode_to_string(in->config->mode));

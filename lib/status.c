@@ -91,7 +91,18 @@ int status_to_json(const StatusInput *in, json_object **ret)
 	add_counter(netstate, "routes-seen", netstate_routes_seen(in->netstate));
 	json_object_object_add(o, "netstate", netstate);
 
-	if (!config || !findings || !actions || !counters || !netstate)
+	json_object *cilium = json_object_new_object();
+	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
+	json_object_object_add(cilium, "routing-mode", mode ? json_object_new_string(mode) : NULL);
+	json_object_object_add(cilium, "source",
+			       json_object_new_string(v->cilium_source ? v->cilium_source : "none"));
+	json_object_object_add(cilium, "agent",
+			       json_object_new_string(v->cilium_agent ? v->cilium_agent : "absent"));
+	json_object_object_add(cilium, "api",
+			       json_object_new_string(v->cilium_api ? v->cilium_api : "not-asked"));
+	json_object_object_add(o, "cilium", cilium);
+
+	if (!config || !findings || !actions || !counters || !netstate || !cilium)
 		return -ENOMEM;
 	*ret = TAKE_PTR(o);
 	return 0;

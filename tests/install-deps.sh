@@ -3,9 +3,9 @@
 # installs nothing when everything is there. Used by tests/run.sh and tests/demo.sh.
 set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config clang libclang-rt-dev
-	libmnl-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libyaml-dev libjson-c-dev libcmocka-dev
+	libmnl-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libyaml-dev libjson-c-dev libcurl4-openssl-dev libcmocka-dev
 	iproute2 python3 valgrind bc man-db prometheus prometheus-node-exporter
-	debhelper lintian dpkg-dev debootstrap systemd-container)
+	debhelper lintian dpkg-dev debootstrap systemd-container reprepro gnupg)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

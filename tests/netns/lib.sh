@@ -81,6 +81,8 @@ write_config() {
 			echo "peers: [$(IFS=,; echo "${PEERS[*]}")]"
 		fi
 		echo "metrics: {textfile: \"\"}"
+		# Cilium's node-local sources inside the test's directory, never the host's
+		echo "cilium: {socket: $TMP/cilium/cilium.sock, kubelet-pods-dir: $TMP/kubelet/pods, pod-logs-dir: $TMP/log/pods, poll-interval: ${CILIUM_POLL:-30s}}"
 		echo "${1:-}"
 	} >"$TMP/routeguard.yaml"
 }
@@ -200,6 +202,38 @@ l2_nic() {
 incident_devices() {
 	flannel_node "$NS" --nic eth0
 	n link add cilium_vxlan type vxlan external dstport 8472
+}
+
+# ---- Cilium as the kubelet leaves it on the node ----
+
+CILIUM_UID=3f1c9a2e-7b4d-4c1e-9a55-0d2b6f8e1a10
+CILIUM_DATA=$ROOT_DIR/tests/unit/data/cilium
+
+cilium_config_dir() {
+	echo "$TMP/kubelet/pods/$CILIUM_UID/volumes/kubernetes.io~empty-dir/tmp/cilium/config-map"
+}
+
+# cilium_config KEY=VALUE...: the agent's configuration as its config init container writes it
+# (Cilium 1.13+): files in ..data_<unix>, ..data.tmp renamed over ..data, key -> ..data/key. Run
+# again, it swaps ..data atomically as a restarted init container does and leaves the old dir.
+cilium_config() {
+	local dir data kv
+	dir=$(cilium_config_dir)
+	data="..data_$(date +%s%N)"
+	mkdir -p "$dir/$data" "$TMP/kubelet/pods/$CILIUM_UID/containers/cilium-agent"
+	for kv in "$@"; do
+		printf '%s' "${kv#*=}" >"$dir/$data/${kv%%=*}"
+		[[ -L $dir/${kv%%=*} ]] || ln -s "..data/${kv%%=*}" "$dir/${kv%%=*}"
+	done
+	ln -s "$data" "$dir/..data.tmp"
+	mv -T "$dir/..data.tmp" "$dir/..data"
+}
+
+# cilium_log CONTAINER N FIXTURE: the pod's container log N.log, from tests/unit/data/cilium.
+cilium_log() {
+	local dir="$TMP/log/pods/kube-system_cilium-7xk2p_$CILIUM_UID/$1"
+	mkdir -p "$dir"
+	cp "$CILIUM_DATA/$3" "$dir/$2.log"
 }
 
 forwarding() {

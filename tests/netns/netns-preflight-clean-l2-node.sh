@@ -18,4 +18,10 @@ expect_preflight 0
 [[ $(helm_value '["autoDirectNodeRoutes"]') == True ]] || fail "autoDirectNodeRoutes should be true on L2"
 [[ $(helm_value '["ipv4NativeRoutingCIDR"]') == 10.42.0.0/16 ]] || fail "wrong ipv4NativeRoutingCIDR"
 [[ $(helm_value '["kubeProxyReplacement"]') == True ]] || fail "kubeProxyReplacement should be true"
+# kube-proxy replacement on K3s: the agent reaches the API at K3s's local endpoint
+[[ $(helm_value '["k8sServiceHost"]') == 127.0.0.1 ]] || fail "k8sServiceHost should be 127.0.0.1"
+[[ $(helm_value '["k8sServicePort"]') == 6444 ]] || fail "k8sServicePort should be 6444"
+[[ $(helm_value '["ipam"]["mode"]') == kubernetes ]] || fail "ipam.mode should be kubernetes"
+[[ $(helm_value '["MTU"]') == 1500 ]] || fail "the MTU should be eth0's"
+[[ $(helm_value '.get("devices")') == None ]] || fail "one NIC: no devices value"
 echo "PASS"

@@ -17,6 +17,7 @@
 #include "checks.h"
 #include "helmvalues.h"
 #include "netbuild.h"
+#include "testdata.h"
 #include "unit-main.h"
 
 enum { LO = 1, ETH0 = 2, FLANNEL = 3, CNI0 = 4, POD1 = 5, CILIUM_VXLAN = 6, USER_VXLAN = 7 };
@@ -28,6 +29,7 @@ typedef struct Node {
 	History history;
 	RemovalHistory removals[2];
 	uint64_t times[8];
+	CiliumFacts *cilium;
 } Node;
 
 /* An L2 node: eth0 192.168.1.2/24, default via 192.168.1.1, one peer on the segment. */
@@ -64,6 +66,7 @@ static void free_node(Node *n)
 	netstate_free(n->ns);
 	hostfacts_free(n->h);
 	config_free(n->c);
+	cilium_facts_free(n->cilium);
 }
 
 /* ---- the scenarios ---- */
@@ -243,6 +246,138 @@ static void recreated_on_agent(Node *n)
 	k3s_agent_defaults(n);
 }
 
+/* ---- Cilium as the node shows it ---- */
+
+static CiliumFacts *cilium(Node *n)
+{
+	if (!n->cilium) {
+		assert_int_equal(cilium_facts_new(&n->cilium), 0);
+		n->h->cilium = n->cilium;
+	}
+	return n->cilium;
+}
+
+/* The configuration directory's keys, "key", "value", …, NULL. */
+static void cilium_config(Node *n, const char *const *kv)
+{
+	CiliumFacts *f = cilium(n);
+	for (size_t i = 0; kv[i]; i += 2)
+		assert_int_equal(cilium_config_set(&f->config, kv[i], kv[i + 1]), 0);
+	f->config.dir = strdup("/var/lib/kubelet/pods/3f1c/volumes/kubernetes.io~empty-dir/tmp/"
+			       "cilium/config-map");
+	f->have_config = true;
+}
+
+static void cilium_log(Node *n, const char *fixture)
+{
+	CiliumFacts *f = cilium(n);
+	void *text;
+	size_t len;
+	testdata_read(fixture, &text, &len);
+	assert_int_equal(cilium_log_newest_fatal(text, len, &f->fatal), 0);
+	free(text);
+	assert_non_null(f->fatal.info);
+	f->fatal.path = strdup("/var/log/pods/kube-system_cilium-7xk2p_3f1c/cilium-agent/5.log");
+}
+
+static void cilium_agent(Node *n, const char *healthz, const char *config)
+{
+	CiliumFacts *f = cilium(n);
+	void *body;
+	size_t len;
+	testdata_read(healthz, &body, &len);
+	assert_int_equal(cilium_agent_parse_healthz(&f->agent, body, len), 0);
+	free(body);
+	testdata_read(config, &body, &len);
+	assert_int_equal(cilium_agent_parse_config(&f->agent, body, len), 0);
+	free(body);
+	f->reach = CILIUM_AGENT_REACHED;
+}
+
+/* The incident: Flannel's leftovers, tunnel: disabled with auto-direct-node-routes and no
+ * routing-mode, no cilium_vxlan (the agent died before making it), the fatal line in its log. */
+static void incident(Node *n)
+{
+	static const char *const keys[] = {
+		"tunnel", "disabled", "auto-direct-node-routes", "true",
+		"ipv4-native-routing-cidr", "10.42.0.0/16", "kube-proxy-replacement", "true",
+		"ipam", "kubernetes", NULL,
+	};
+	flannel_leftovers(n);
+	cilium_config(n, keys);
+	cilium_log(n, "cilium/log-incident.log");
+}
+
+static void tunnel_on_purpose(Node *n)
+{
+	static const char *const keys[] = {
+		"routing-mode", "tunnel", "tunnel-protocol", "vxlan", "kube-proxy-replacement", "true",
+		"ipam", "kubernetes", NULL,
+	};
+	cilium_devices(n);
+	cilium_config(n, keys);
+}
+
+static void agent_in_tunnel_mode(Node *n)
+{
+	cilium_devices(n);
+	cilium_agent(n, "cilium/healthz-tunnel.json", "cilium/config-tunnel.json");
+}
+
+static void cilium_native_ready(Node *n)
+{
+	static const char *const keys[] = {
+		"routing-mode", "native", "ipv4-native-routing-cidr", "10.42.0.0/16",
+		"auto-direct-node-routes", "true", "devices", "eth0", "mtu", "1500",
+		"kube-proxy-replacement", "true", "ipam", "kubernetes", NULL,
+	};
+	cilium_config(n, keys);
+	cilium_agent(n, "cilium/healthz-native.json", "cilium/config-native.json");
+}
+
+/* 1.14/1.15: no routing in healthz; the mode from /v1/config; no configuration dir readable. */
+static void cilium_1_15_agent_only(Node *n)
+{
+	cilium_agent(n, "cilium/healthz-1.15.json", "cilium/config-native.json");
+}
+
+static void hetzner_cilium_mismatches(Node *n)
+{
+	static const char *const keys[] = {
+		"routing-mode", "native", "ipv4-native-routing-cidr", "10.0.0.0/8",
+		"auto-direct-node-routes", "true", "devices", "eth+ ens10", "mtu", "1500",
+		"kube-proxy-replacement", "false", NULL,
+	};
+	hetzner_cloud(n);
+	cilium_config(n, keys);
+}
+
+static void cilium_other_cidr(Node *n)
+{
+	static const char *const keys[] = {
+		"routing-mode", "native", "ipv4-native-routing-cidr", "10.244.0.0/16",
+		"kube-proxy-replacement", "true", "devices", "eth+", NULL,
+	};
+	cilium_config(n, keys);
+}
+
+static void cilium_native_without_cidr(Node *n)
+{
+	static const char *const keys[] = {
+		"routing-mode", "native", "kube-proxy-replacement", "strict", NULL,
+	};
+	cilium_config(n, keys);
+	cilium_log(n, "cilium/log-partial.log");
+	cilium(n)->reach = CILIUM_AGENT_UNREACHABLE;
+}
+
+/* A log that ends in a fatal line, but the agent answers: it restarted since. */
+static void cilium_recovered(Node *n)
+{
+	cilium_native_ready(n);
+	cilium_log(n, "cilium/log-vxlan-port.log");
+}
+
 typedef struct Scenario {
 	const char *name;
 	const char *config;
@@ -308,6 +443,32 @@ static const Scenario SCENARIOS[] = {
 	 {"flannel-device flannel.1 error none"}, false},
 	{"flannel.1 recreated on an agent", "mode: enforce\n", recreated_on_agent,
 	 {"device-recreated flannel.1 error none", "flannel-device flannel.1 error backoff"}, false},
+	{"the incident: tunnel: disabled ignored, the agent dies", NULL, incident,
+	 {"cilium-agent-failing cilium-agent error none", "cilium-tunnel-mode routing-mode error none",
+	  "flannel-device cni0 error none", "flannel-device flannel.1 error none",
+	  "route-via-tunnel 10.42.1.0/24 error none"}, false},
+	{"Cilium in tunnel mode on purpose", NULL, tunnel_on_purpose,
+	 {"cilium-tunnel-mode routing-mode error none"}, false},
+	{"the agent says tunnel", NULL, agent_in_tunnel_mode,
+	 {"cilium-tunnel-mode cilium-agent error none", "cilium-config-mismatch devices error none",
+	  "cilium-config-mismatch kube-proxy-replacement error none"}, false},
+	{"Cilium native, agent and configuration agree", NULL, cilium_native_ready, {NULL}, true},
+	{"a 1.15 agent, its mode from /v1/config", "native-device: eth0\n", cilium_1_15_agent_only,
+	 {"cilium-config-mismatch devices error none"}, false},
+	{"Hetzner Cloud: Cilium's keys against the node", "peers: [10.0.0.3]\n",
+	 hetzner_cilium_mismatches,
+	 {"nexthop-not-onlink 10.0.0.3 error none", "nexthop-not-onlink 10.42.2.0/24 error none",
+	  "cilium-config-mismatch auto-direct-node-routes error none",
+	  "cilium-config-mismatch devices error none", "cilium-config-mismatch ipam warning none",
+	  "cilium-config-mismatch ipv4-native-routing-cidr error none",
+	  "cilium-config-mismatch kube-proxy-replacement error none",
+	  "cilium-config-mismatch mtu error none"}, false},
+	{"ipv4-native-routing-cidr other than ours", NULL, cilium_other_cidr,
+	 {"cilium-config-mismatch ipv4-native-routing-cidr error none"}, false},
+	{"native routing without a CIDR, the agent unreachable", NULL, cilium_native_without_cidr,
+	 {"cilium-agent-failing cilium-agent error none",
+	  "cilium-config-mismatch ipv4-native-routing-cidr error none"}, false},
+	{"an old fatal line, the agent answers", NULL, cilium_recovered, {NULL}, true},
 };
 
 static int compare_strings(const void *a, const void *b)
@@ -409,10 +570,76 @@ static void test_remediation_and_words(void **state)
 	verdict_free(v);
 	free_node(&n);
 
+	/* the device alone: no tunnel key seen, so no 1.15 story */
 	run_scenario(scenario("Cilium's own devices, tunnel mode"), &v, &n);
 	const Finding *f = find(v, "cilium-tunnel-mode", "cilium_vxlan");
-	assert_non_null(strstr(f->message, "removed in Cilium 1.15"));
+	assert_non_null(strstr(f->message, "Cilium runs in tunnel mode; native routing is intended here"));
+	assert_null(strstr(f->message, "1.15"));
 	assert_non_null(strstr(f->remedy, "routingMode=native"));
+	assert_int_equal(v->cilium_routing_mode, CILIUM_ROUTING_TUNNEL);
+	assert_string_equal(v->cilium_source, "devices");
+	assert_string_equal(v->cilium_agent, "absent");
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("the incident: tunnel: disabled ignored, the agent dies"), &v, &n);
+	f = find(v, "cilium-tunnel-mode", "routing-mode");
+	assert_non_null(strstr(f->message, "tunnel: disabled but no routing-mode"));
+	assert_non_null(strstr(f->message, "the 1.15.3 chart dropped the Helm value without a word"));
+	assert_non_null(strstr(f->message, "tunnel was deprecated in v1.14 and has been removed in v1.15"));
+	assert_non_null(strstr(f->message, "with routing-mode unset Cilium runs in tunnel mode"));
+	assert_non_null(strstr(f->remedy, "routingMode: native and ipv4NativeRoutingCIDR: 10.42.0.0/16"));
+	assert_non_null(strstr(f->remedy, "drop the tunnel value"));
+	f = find(v, "cilium-agent-failing", "cilium-agent");
+	assert_non_null(strstr(f->message, "\"auto-direct-node-routes cannot be used with tunneling. "
+					   "Packets must be routed through the tunnel device.\""));
+	assert_non_null(strstr(f->message, "cilium-agent/5.log"));
+	assert_non_null(strstr(f->remedy, "routingMode: native"));
+	assert_int_equal(v->cilium_routing_mode, CILIUM_ROUTING_TUNNEL);
+	assert_string_equal(v->cilium_source, "config-map");
+	assert_string_equal(v->cilium_agent, "failing");
+	assert_string_equal(v->cilium_api, "not-asked");
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("Cilium in tunnel mode on purpose"), &v, &n);
+	f = find(v, "cilium-tunnel-mode", "routing-mode");
+	assert_non_null(strstr(f->message, "Cilium runs in tunnel mode; native routing is intended here"));
+	assert_null(strstr(f->message, "1.15"));
+	assert_null(strstr(f->remedy, "tunnel value"));
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("Cilium native, agent and configuration agree"), &v, &n);
+	assert_int_equal(v->cilium_routing_mode, CILIUM_ROUTING_NATIVE);
+	assert_string_equal(v->cilium_source, "agent");
+	assert_string_equal(v->cilium_agent, "running");
+	assert_string_equal(v->cilium_api, "reachable");
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("a 1.15 agent, its mode from /v1/config"), &v, &n);
+	assert_int_equal(v->cilium_routing_mode, CILIUM_ROUTING_NATIVE);
+	assert_string_equal(v->cilium_source, "agent");
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("Hetzner Cloud: Cilium's keys against the node"), &v, &n);
+	f = find(v, "cilium-config-mismatch", "ipv4-native-routing-cidr");
+	assert_non_null(strstr(f->message, "covers the node's own network (10.0.0.2)"));
+	assert_non_null(strstr(f->message, "masqueraded"));
+	assert_non_null(strstr(find(v, "cilium-config-mismatch", "auto-direct-node-routes")->remedy,
+			       "hcloud-cloud-controller-manager"));
+	assert_non_null(strstr(find(v, "cilium-config-mismatch", "devices")->remedy, "devices: [enp7s0]"));
+	assert_non_null(strstr(find(v, "cilium-config-mismatch", "mtu")->message, "(1450)"));
+	assert_non_null(strstr(find(v, "cilium-config-mismatch", "ipam")->remedy, "ipam.mode: kubernetes"));
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("native routing without a CIDR, the agent unreachable"), &v, &n);
+	assert_non_null(strstr(find(v, "cilium-agent-failing", "cilium-agent")->remedy, "devices: [NATIVE]"));
+	assert_string_equal(v->cilium_api, "unreachable");
+	assert_string_equal(v->cilium_agent, "failing");
 	verdict_free(v);
 	free_node(&n);
 
@@ -491,33 +718,91 @@ static void test_helm_values(void **state)
 	helm_for("a clean L2 node", NULL, &hv);
 	assert_true(hv.auto_direct_node_routes);
 	assert_string_equal(hv.native_cidr, "10.42.0.0/16");
-	assert_string_equal(hv.pod_cidr, "10.42.0.0/16");
-	assert_int_equal(hv.mtu, 0);
+	assert_string_equal(hv.native_cidr_why, "native-routing-cidr in routeguard.yaml");
+	assert_int_equal(hv.mtu, 1500); /* the native device's */
+	assert_string_equal(hv.mtu_device, "eth0");
 	assert_true(hv.kube_proxy_replacement);
+	assert_int_equal(hv.n_candidate_nics, 1);
+	assert_string_equal(hv.device, ""); /* one NIC: Cilium finds it */
 
 	helm_for("Hetzner Cloud: peers behind the gateway", NULL, &hv);
 	assert_false(hv.auto_direct_node_routes);
-	assert_int_equal(hv.mtu, 1450); /* the NIC's, below 1500 */
+	assert_non_null(strstr(hv.auto_direct_node_routes_why, "hcloud-cloud-controller-manager"));
+	assert_int_equal(hv.mtu, 1450);
 
 	helm_for("no route at all", NULL, &hv);
 	assert_false(hv.auto_direct_node_routes); /* unknown without peers */
+	assert_int_equal(hv.mtu, 0);		  /* no native device */
 
 	helm_for("a clean L2 node", "expect: {mtu: 1400, kube-proxy-replacement: false}\n", &hv);
 	assert_int_equal(hv.mtu, 1400);
 	assert_false(hv.kube_proxy_replacement);
+	json_object *o = helm_values_to_json(&hv);
+	assert_null(json_object_object_get(o, "k8sServiceHost")); /* only with kube-proxy replacement */
+	json_object_put(o);
 
-	/* K3s's cluster-cidr inside the native CIDR is the pool */
+	/* K3s's cluster-cidr is ipv4NativeRoutingCIDR */
 	helm_for("K3s server ready for Cilium", "native-routing-cidr: 10.0.0.0/8\n", &hv);
-	assert_string_equal(hv.native_cidr, "10.0.0.0/8");
-	assert_string_equal(hv.pod_cidr, "10.42.0.0/16");
-	assert_string_equal(hv.pod_cidr_overlap, "");
+	assert_string_equal(hv.native_cidr, "10.42.0.0/16");
+	assert_string_equal(hv.native_cidr_why, "K3s's cluster-cidr");
+	assert_string_equal(hv.native_cidr_overlap, "");
+}
+
+/* Hetzner Cloud with a private network: a public and a private NIC, peers behind the gateway. */
+static void hetzner_two_nics(Node *n)
+{
+	hetzner_cloud(n);
+	nb_link(n->ns, 20, "eth0", "", IFF_UP);
+	nb_addr(n->ns, 20, "203.0.113.5/32");
+	k3s_server_ready(n);
+}
+
+/* The text and the JSON carry the same values: the text is rendered from the JSON. */
+static void test_helm_values_hetzner_exact(void **state)
+{
+	Scenario s = {"Hetzner, two NICs", "peers: [10.0.0.3]\nnative-device: enp7s0\n",
+		      hetzner_two_nics, {NULL}, false};
+	HelmValues hv;
+	Verdict *v;
+	Node n;
+	char *text;
+
+	run_scenario(&s, &v, &n);
+	helm_values_compute(n.c, n.ns, n.h, v, &hv);
+	verdict_free(v);
+	free_node(&n);
+	assert_int_equal(hv.n_candidate_nics, 2);
 
 	json_object *o = helm_values_to_json(&hv);
 	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-			    "{\"routingMode\":\"native\",\"ipv4NativeRoutingCIDR\":\"10.0.0.0\\/8\","
-			    "\"autoDirectNodeRoutes\":true,\"kubeProxyReplacement\":true,"
-			    "\"ipam\":{\"mode\":\"cluster-pool\",\"operator\":{\"clusterPoolIPv4PodCIDRList\":[\"10.42.0.0\\/16\"]}}}");
+			    "{\"routingMode\":\"native\",\"ipv4NativeRoutingCIDR\":\"10.42.0.0\\/16\","
+			    "\"autoDirectNodeRoutes\":false,\"kubeProxyReplacement\":true,"
+			    "\"k8sServiceHost\":\"127.0.0.1\",\"k8sServicePort\":6444,"
+			    "\"devices\":[\"enp7s0\"],\"MTU\":1450,\"ipam\":{\"mode\":\"kubernetes\"}}");
 	json_object_put(o);
+
+	assert_int_equal(helm_values_to_text(&hv, 2, &text), 0);
+	assert_string_equal(
+	    text,
+	    "  routingMode: native   # replaces tunnel: disabled (removed in Cilium 1.15; unset = "
+	    "tunnel)\n"
+	    "  ipv4NativeRoutingCIDR: 10.42.0.0/16   # K3s's cluster-cidr\n"
+	    "  autoDirectNodeRoutes: false   # peers are behind a gateway (layer 3, like Hetzner "
+	    "Cloud): the pod routes come from hcloud-cloud-controller-manager's route controller\n"
+	    "  kubeProxyReplacement: true\n"
+	    "  k8sServiceHost: 127.0.0.1   # K3s's local API endpoint, on servers and agents\n"
+	    "  k8sServicePort: 6444\n"
+	    "  devices: [enp7s0]   # the native device: the node has 2 NICs Cilium could pick\n"
+	    "  MTU: 1450   # of enp7s0\n"
+	    "  ipam:\n"
+	    "    mode: kubernetes   # the pod CIDRs K3s assigns each node (the ranges a cloud "
+	    "controller routes)\n"
+	    "\n"
+	    "  as flags: --set routingMode=native --set ipv4NativeRoutingCIDR=10.42.0.0/16 --set "
+	    "autoDirectNodeRoutes=false --set kubeProxyReplacement=true --set "
+	    "k8sServiceHost=127.0.0.1 --set k8sServicePort=6444 --set devices='{enp7s0}' --set "
+	    "MTU=1450 --set ipam.mode=kubernetes\n");
+	free(text);
 }
 
 int main(int argc, char **argv)
@@ -527,6 +812,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_remediation_and_words),
 		cmocka_unit_test(test_evaluate_is_deterministic),
 		cmocka_unit_test(test_helm_values),
+		cmocka_unit_test(test_helm_values_hetzner_exact),
 	};
 	return unit_main(argc, argv, tests);
 }

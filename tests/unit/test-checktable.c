@@ -39,8 +39,7 @@ static void test_unknown_ids_and_names(void **state)
 static void test_device_subjects(void **state)
 {
 	static const CheckId devices[] = {CHECK_FLANNEL_DEVICE, CHECK_TUNNEL_DEVICE,
-					  CHECK_CILIUM_TUNNEL_MODE, CHECK_MTU_MISMATCH,
-					  CHECK_DEVICE_RECREATED};
+					  CHECK_MTU_MISMATCH, CHECK_DEVICE_RECREATED};
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
@@ -50,6 +49,12 @@ static void test_device_subjects(void **state)
 	assert_int_equal(n, sizeof(devices) / sizeof(devices[0]));
 	/* a configured name that is not on the node is no interface to point at */
 	assert_false(check_subject_is_device(CHECK_NATIVE_DEVICE_MISSING));
+	/* cilium-tunnel-mode names a device only when the device is all the evidence there is */
+	assert_true(check_subject_names_device(CHECK_CILIUM_TUNNEL_MODE, "cilium_vxlan"));
+	assert_false(check_subject_names_device(CHECK_CILIUM_TUNNEL_MODE, "routing-mode"));
+	assert_false(check_subject_names_device(CHECK_CILIUM_TUNNEL_MODE, "cilium-agent"));
+	assert_false(check_subject_names_device(CHECK_CILIUM_CONFIG_MISMATCH, "devices"));
+	assert_true(check_subject_names_device(CHECK_FLANNEL_DEVICE, "flannel.1"));
 }
 
 static void test_kinds_and_severities(void **state)

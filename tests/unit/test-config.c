@@ -30,7 +30,7 @@ static const struct {
 	{"native-routing-cidr: 0.0.0.0/0\n", "t.yaml:1:22: native-routing-cidr: found '0.0.0.0/0', expected a CIDR narrower than /0"},
 	{"native-routing-cidr: [10.42.0.0/16]\n", "t.yaml:1:22: native-routing-cidr: found a list, expected a single value"},
 	{"native-routing-cidr: 10.42.0.0/33\n", "t.yaml:1:22: native-routing-cidr: found '10.42.0.0/33', expected a CIDR such as 10.42.0.0/16"},
-	{CIDR "nativ-device: eth0\n", "t.yaml:2:1: unknown key 'nativ-device', expected one of: mode, native-routing-cidr, native-device, peers, expect, k3s, cni, devices, enforce, metrics"},
+	{CIDR "nativ-device: eth0\n", "t.yaml:2:1: unknown key 'nativ-device', expected one of: mode, native-routing-cidr, native-device, peers, expect, k3s, cni, devices, enforce, metrics, cilium"},
 	{CIDR "mode: enforcing\n", "t.yaml:2:7: mode: found 'enforcing', expected observe or enforce"},
 	{CIDR "mode: {enforce: true}\n", "t.yaml:2:7: mode: found a mapping, expected a single value"},
 	{CIDR "native-device: averyveryverylongname\n", "t.yaml:2:16: native-device: found 'averyveryverylongname', expected auto or a device name (1-15 characters, no '/', ':' or spaces)"},
@@ -67,6 +67,12 @@ static const struct {
 	{CIDR "enforce:\n  recreate-limit: 5\n", "t.yaml:3:19: enforce.recreate-limit: found a scalar, expected {count: N, window: DURATION}"},
 	{CIDR "enforce: {bridge-with-ports: drain}\n", "t.yaml:2:30: enforce.bridge-with-ports: found 'drain', expected pending or remove"},
 	{CIDR "metrics: {textfile: routeguard.prom}\n", "t.yaml:2:21: metrics.textfile: found 'routeguard.prom', expected an absolute path or \"\" to disable"},
+	{CIDR "cilium: {socket: cilium.sock}\n", "t.yaml:2:18: cilium.socket: found 'cilium.sock', expected an absolute path or \"\" to disable"},
+	{CIDR "cilium:\n  kubelet-pods-dir: [/var/lib/kubelet/pods]\n", "t.yaml:3:21: cilium.kubelet-pods-dir: found a list, expected a single value"},
+	{CIDR "cilium:\n  pod-logs-dir: var/log/pods\n", "t.yaml:3:17: cilium.pod-logs-dir: found 'var/log/pods', expected an absolute path or \"\" to disable"},
+	{CIDR "cilium: {poll-interval: 30}\n", "t.yaml:2:25: cilium.poll-interval: found '30', expected a duration such as 60s, 5m or 500ms"},
+	{CIDR "cilium: {poll-interval: 0s}\n", "t.yaml:2:25: cilium.poll-interval: found '0s', expected a duration longer than 0"},
+	{CIDR "cilium:\n  sock: /run/cilium.sock\n", "t.yaml:3:3: unknown key 'sock' in cilium, expected one of: socket, kubelet-pods-dir, pod-logs-dir, poll-interval"},
 	{CIDR "mode: observe\nmode: enforce\n", "t.yaml:3:1: duplicate key 'mode', expected each key once"},
 	{CIDR "mode: [observe\n", "t.yaml:3:1: YAML syntax: did not find expected ',' or ']' while parsing a flow sequence"},
 	{CIDR "mode: observe\n  bad: x\n", "t.yaml:3:6: YAML syntax: mapping values are not allowed in this context"},
@@ -132,6 +138,10 @@ static void test_minimal_file_gets_every_default(void **state)
 	assert_int_equal(c->enforce.bridge_with_ports, BRIDGE_WITH_PORTS_PENDING);
 	assert_string_equal(c->metrics_textfile,
 			    "/var/lib/prometheus/node-exporter/routeguard.prom");
+	assert_string_equal(c->cilium.socket, "/var/run/cilium/cilium.sock");
+	assert_string_equal(c->cilium.kubelet_pods_dir, "/var/lib/kubelet/pods");
+	assert_string_equal(c->cilium.pod_logs_dir, "/var/log/pods");
+	assert_int_equal(c->cilium.poll_interval_usec, 30 * 1000000ULL);
 	config_free(c);
 }
 
@@ -160,7 +170,12 @@ static const char FULL[] =
 	"  recreate-limit: {count: 3, window: 1m30s}\n"
 	"  bridge-with-ports: remove\n"
 	"metrics:\n"
-	"  textfile: \"\"\n";
+	"  textfile: \"\"\n"
+	"cilium:\n"
+	"  socket: \"\"\n"
+	"  kubelet-pods-dir: /tmp/pods\n"
+	"  pod-logs-dir: \"\"\n"
+	"  poll-interval: 2m\n";
 
 static void test_full_file_sets_every_value(void **state)
 {
@@ -195,6 +210,10 @@ static void test_full_file_sets_every_value(void **state)
 	assert_int_equal(c->enforce.recreate_window_usec, 90 * 1000000ULL);
 	assert_int_equal(c->enforce.bridge_with_ports, BRIDGE_WITH_PORTS_REMOVE);
 	assert_string_equal(c->metrics_textfile, "");
+	assert_string_equal(c->cilium.socket, "");
+	assert_string_equal(c->cilium.kubelet_pods_dir, "/tmp/pods");
+	assert_string_equal(c->cilium.pod_logs_dir, "");
+	assert_int_equal(c->cilium.poll_interval_usec, 120 * 1000000ULL);
 	config_free(c);
 }
 

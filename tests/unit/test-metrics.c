@@ -36,7 +36,8 @@ static void test_exact_text(void **state)
 	    {.check = CHECK_NEXTHOP_NOT_ONLINK, .severity = SEVERITY_ERROR, .subject = "10.0.0.4"},
 	    {.check = CHECK_MTU_MISMATCH, .severity = SEVERITY_WARNING, .subject = "eth0"},
 	};
-	Verdict v = {.findings = findings, .n_findings = 5, .n_errors = 3, .n_warnings = 2};
+	Verdict v = {.findings = findings, .n_findings = 5, .n_errors = 3, .n_warnings = 2,
+		     .cilium_routing_mode = CILIUM_ROUTING_TUNNEL, .cilium_source = "config-map"};
 	StatusInput in = {
 	    .version = "0.1.0",
 	    .config = c,
@@ -91,6 +92,10 @@ static void test_exact_text(void **state)
 	    "routeguard_findings{check=\"networkd-foreign-routes\",severity=\"warning\"} 0\n"
 	    "routeguard_findings{check=\"k3s-config-invalid\",severity=\"error\"} 0\n"
 	    "routeguard_findings{check=\"k3s-config-invalid\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"cilium-agent-failing\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"cilium-agent-failing\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"cilium-config-mismatch\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"cilium-config-mismatch\",severity=\"warning\"} 0\n"
 	    "# HELP routeguard_devices_removed_total Devices routeguard removed.\n"
 	    "# TYPE routeguard_devices_removed_total counter\n"
 	    "routeguard_devices_removed_total 3\n"
@@ -112,6 +117,10 @@ static void test_exact_text(void **state)
 	    "in seconds since the epoch.\n"
 	    "# TYPE routeguard_last_evaluation_timestamp_seconds gauge\n"
 	    "routeguard_last_evaluation_timestamp_seconds 1764298800.123\n"
+	    "# HELP routeguard_cilium_routing_mode Cilium's routing mode on this node, and the "
+	    "source that shows it.\n"
+	    "# TYPE routeguard_cilium_routing_mode gauge\n"
+	    "routeguard_cilium_routing_mode{mode=\"tunnel\",source=\"config-map\"} 1\n"
 	    "# HELP routeguard_info routeguard's version and mode.\n"
 	    "# TYPE routeguard_info gauge\n"
 	    "routeguard_info{version=\"0.1.0\",mode=\"enforce\"} 1\n");
@@ -132,6 +141,9 @@ static void test_ready_and_zeros(void **state)
 	assert_non_null(strstr(text, "\nrouteguard_ready 1\n"));
 	assert_non_null(strstr(text, "\nrouteguard_last_evaluation_timestamp_seconds 1000.007\n"));
 	assert_non_null(strstr(text, "\nrouteguard_info{version=\"0.1.0\",mode=\"observe\"} 1\n"));
+	/* nothing shows Cilium: still one series, saying so */
+	assert_non_null(
+	    strstr(text, "\nrouteguard_cilium_routing_mode{mode=\"unknown\",source=\"none\"} 1\n"));
 	/* config-reload-failed is an alert, not a finding: no series */
 	assert_null(strstr(text, "config-reload-failed"));
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

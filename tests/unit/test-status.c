@@ -65,7 +65,11 @@ static void test_every_field(void **state)
 		     .n_findings = 2,
 		     .n_errors = 1,
 		     .n_warnings = 1,
-		     .native_device = "eth0"};
+		     .native_device = "eth0",
+		     .cilium_routing_mode = CILIUM_ROUTING_NATIVE,
+		     .cilium_source = "agent",
+		     .cilium_agent = "running",
+		     .cilium_api = "reachable"};
 	uint64_t since[] = {T0, T0 + 61 * 1000000ULL};
 	ActionRecord actions[] = {
 	    {.time_usec = T0 + 1000,
@@ -115,7 +119,9 @@ static void test_every_field(void **state)
 	    "\"subject\":\"/etc/cni/net.d/10-flannel.conflist\",\"result\":\"quarantined\"}],"
 	    "\"counters\":{\"netlink-events\":12,\"resyncs\":1,\"overruns\":0,\"evaluations\":5,"
 	    "\"devices-removed\":1,\"files-quarantined\":1},"
-	    "\"netstate\":{\"links\":3,\"routes-kept\":1,\"routes-seen\":1}}");
+	    "\"netstate\":{\"links\":3,\"routes-kept\":1,\"routes-seen\":1},"
+	    "\"cilium\":{\"routing-mode\":\"native\",\"source\":\"agent\",\"agent\":\"running\","
+	    "\"api\":\"reachable\"}}");
 	free(text);
 	netstate_free(ns);
 	config_free(c);
@@ -141,6 +147,8 @@ static void test_before_evaluation_and_defaults(void **state)
 	assert_non_null(strstr(text, ",\"native-device\":null},\"findings\":[],\"actions\":[],"));
 	assert_non_null(
 	    strstr(text, "\"netstate\":{\"links\":0,\"routes-kept\":0,\"routes-seen\":0}"));
+	assert_non_null(strstr(text, "\"cilium\":{\"routing-mode\":null,\"source\":\"none\","
+				     "\"agent\":\"absent\",\"api\":\"not-asked\"}}"));
 	free(text);
 
 	in.verdict = &one;
