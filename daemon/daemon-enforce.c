@@ -5,6 +5,7 @@
  * each result for the publish step.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +48,27 @@ static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
 		return;
 	}
 	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
+}
+
+void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
+{
+	const Link *link = netstate_link(d->netstate, ifindex);
+	uint64_t now = now_usec(CLOCK_REALTIME);
+
+	/* Only once a verdict exists: before it the model is half a view, and the native device
+	 * not yet known. And not while a delete awaits its acknowledgement: that removal is not in
+	 * the history yet, so the recreate limit would be counted short (the evaluation, which runs
+	 * after the acknowledgement is read, decides then). */
+	if (!link || !d->verdict || enforcer_n_pending(d->enforcer) > 0)
+		return;
+	History removals = tracker_history(d->tracker, now);
+	if (!enforce_remove_at_once(d->config, d->netstate, link, d->verdict->native_ifindex,
+				    &removals, &d->actions, now))
+		return;
+	char name[IFNAMSIZ];
+	snprintf(name, sizeof(name), "%s", link->name);
+	Finding f = {.check = CHECK_FLANNEL_DEVICE, .subject = name, .ifindex = ifindex};
+	remove_device(d, &f, d->verdict->native_ifindex);
 }
 
 static void quarantine(Daemon *d, const Finding *f)

@@ -46,6 +46,11 @@ static PendingDelete *take_pending(Enforcer *e, uint32_t seq, PendingDelete *ret
 	return NULL;
 }
 
+size_t enforcer_n_pending(const Enforcer *e)
+{
+	return e->n_pending;
+}
+
 bool enforcer_link_pending(const Enforcer *e, uint32_t ifindex)
 {
 	for (size_t i = 0; i < e->n_pending; i++)

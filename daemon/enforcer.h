@@ -30,6 +30,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Enforcer *, enforcer_free);
 _must_check_ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name,
 				      CheckId check);
 bool enforcer_link_pending(const Enforcer *e, uint32_t ifindex);
+/* Deletes sent and not yet acknowledged: their removals are not in the history yet. */
+size_t enforcer_n_pending(const Enforcer *e);
 
 /*
  * Moves path into dir as BASENAME.YYYYmmddTHHMMSSZ (a copy then unlink across filesystems).
