@@ -68,6 +68,7 @@ void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
 	char name[IFNAMSIZ];
 	snprintf(name, sizeof(name), "%s", link->name);
 	Finding f = {.check = CHECK_FLANNEL_DEVICE, .subject = name, .ifindex = ifindex};
+	log_debug("%s appeared and may be removed: deleting it before the evaluation", name);
 	remove_device(d, &f, d->verdict->native_ifindex);
 }
 
