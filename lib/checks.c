@@ -260,6 +260,10 @@ static void check_devices(Evaluation *e)
 
 	for (size_t i = 0; i < n && !e->error; i++) {
 		const Link *l = links[i];
+		/* Cilium's own devices (its pods' lxc*, thousands of them) are never removed and no
+		 * tunnel finding is about them: nothing below applies, so skip the rule matching. */
+		if (device_name_is_cilium(l->name))
+			continue;
 		const DeviceRule *rule = device_remove_rule(e->c, l);
 		bool protected = device_protection(e->c, e->ns, l, e->v->native_ifindex) != NULL;
 
@@ -620,14 +624,14 @@ static const char *cilium_native_cidr(const Evaluation *e, char buf[static PREFI
 	return prefix_format(&e->c->native_routing_cidr, buf);
 }
 
+/* Looked up by name, not by a pass over every link: a node may carry 5000 pods' devices. */
 static const Link *cilium_tunnel_link(const Evaluation *e)
 {
-	size_t n;
-	const Link *const *links = netstate_links(e->ns, &n);
-	for (size_t i = 0; i < n; i++)
-		if (is_cilium_tunnel(links[i]))
-			return links[i];
-	return NULL;
+	const Link *vxlan = netstate_link_by_name(e->ns, "cilium_vxlan");
+	const Link *geneve = netstate_link_by_name(e->ns, "cilium_geneve");
+	if (vxlan && geneve)
+		return vxlan->ifindex < geneve->ifindex ? vxlan : geneve;
+	return vxlan ? vxlan : geneve;
 }
 
 /* Why Cilium is in tunnel mode, as precisely as the configuration says. A tunnel key is blamed
@@ -685,12 +689,7 @@ static void add_tunnel_mode(Evaluation *e, const char *subject, const char *what
 static void summarize_cilium(Evaluation *e, const CiliumFacts *cf, const Link *tunnel)
 {
 	Verdict *v = e->v;
-	size_t n;
-	const Link *const *links = netstate_links(e->ns, &n);
-	bool cilium_host = false;
-
-	for (size_t i = 0; i < n; i++)
-		cilium_host = cilium_host || strcmp(links[i]->name, "cilium_host") == 0;
+	bool cilium_host = netstate_link_by_name(e->ns, "cilium_host") != NULL;
 	v->cilium_api = "not-asked";
 	if (cf && cf->reach != CILIUM_AGENT_NOT_ASKED)
 		v->cilium_api = cf->reach == CILIUM_AGENT_REACHED ? "reachable" : "unreachable";

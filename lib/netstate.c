@@ -14,6 +14,8 @@ struct NetState {
 	Link **links; /* sorted by ifindex */
 	size_t n_links;
 	size_t links_allocated;
+	Link **names; /* by name, chained: evaluation asks for devices by name on nodes of 5000 */
+	size_t n_names;
 
 	Route **buckets; /* kept routes, chained by their identity (route_key) */
 	RouteIndex *index;
@@ -81,6 +83,7 @@ NetState *netstate_free(NetState *ns)
 	for (size_t i = 0; i < ns->n_links; i++)
 		link_free(ns->links[i]);
 	free(ns->links);
+	free(ns->names);
 	for (size_t b = 0; b < ns->n_buckets; b++)
 		for (Route *r = ns->buckets[b], *next; r; r = next) {
 			next = r->hash_next;
@@ -170,12 +173,61 @@ static Link *link_mutable(NetState *ns, uint32_t ifindex)
 	return (Link *)netstate_link(ns, ifindex);
 }
 
+static size_t name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
 const Link *netstate_link_by_name(const NetState *ns, const char *name)
 {
+	const Link *found = NULL;
+
+	if (ns->n_names == 0)
+		return NULL;
+	/* Two links may share a name for a moment (a rename seen before the other's deletion):
+	 * the lower ifindex wins, as a scan in ifindex order would have it. */
+	for (const Link *l = ns->names[name_hash(name) & (ns->n_names - 1)]; l; l = l->name_next)
+		if (strcmp(l->name, name) == 0 && (!found || l->ifindex < found->ifindex))
+			found = l;
+	return found;
+}
+
+static void name_unlink(NetState *ns, Link *l)
+{
+	if (ns->n_names == 0)
+		return;
+	for (Link **p = &ns->names[name_hash(l->name) & (ns->n_names - 1)]; *p; p = &(*p)->name_next)
+		if (*p == l) {
+			*p = l->name_next;
+			return;
+		}
+}
+
+static void name_link(NetState *ns, Link *l)
+{
+	Link **head = &ns->names[name_hash(l->name) & (ns->n_names - 1)];
+	l->name_next = *head;
+	*head = l;
+}
+
+/* Room for one more link in the name index: grown with the links, rehashed. */
+static int names_reserve(NetState *ns)
+{
+	if (ns->n_links + 1 <= ns->n_names)
+		return 0;
+	size_t n = ns->n_names ? ns->n_names * 2 : 64;
+	Link **names = calloc(n, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	free(ns->names);
+	ns->names = names;
+	ns->n_names = n;
 	for (size_t i = 0; i < ns->n_links; i++)
-		if (strcmp(ns->links[i]->name, name) == 0)
-			return ns->links[i];
-	return NULL;
+		name_link(ns, ns->links[i]);
+	return 0;
 }
 
 const Link *const *netstate_links(const NetState *ns, size_t *ret_n)
@@ -245,7 +297,12 @@ static int apply_link_new(NetState *ns, const Link *update)
 		if (!link_attributes_equal(l, update))
 			result |= APPLY_CHANGED;
 		bool went_down = (l->flags & IFF_UP) && !(update->flags & IFF_UP);
+		bool renamed = strcmp(l->name, update->name) != 0;
+		if (renamed)
+			name_unlink(ns, l);
 		memcpy(l->name, update->name, sizeof(l->name));
+		if (renamed)
+			name_link(ns, l);
 		memcpy(l->kind, update->kind, sizeof(l->kind));
 		l->flags = update->flags;
 		l->mtu = update->mtu;
@@ -265,6 +322,8 @@ static int apply_link_new(NetState *ns, const Link *update)
 		ns->links = links;
 		ns->links_allocated = n;
 	}
+	if (names_reserve(ns) < 0)
+		return -ENOMEM;
 	Link *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -280,6 +339,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 	memmove(ns->links + pos + 1, ns->links + pos, (ns->n_links - pos) * sizeof(*ns->links));
 	ns->links[pos] = l;
 	ns->n_links++;
+	name_link(ns, l);
 	return APPLY_CHANGED;
 }
 
@@ -441,6 +501,7 @@ static size_t remove_link_at(NetState *ns, size_t pos)
 	size_t removed = 1;
 
 	remove_link_routes_where(ns, ns->links[pos], route_through, &ifindex, &removed);
+	name_unlink(ns, ns->links[pos]);
 	link_free(ns->links[pos]);
 	memmove(ns->links + pos, ns->links + pos + 1, (ns->n_links - pos - 1) * sizeof(*ns->links));
 	ns->n_links--;

@@ -56,6 +56,7 @@ typedef struct Link {
 	 * when the link goes down, its nexthop's scope being "nowhere". */
 	uint64_t routes_other_host4;
 	uint32_t default_routes; /* kept default routes through this link */
+	struct Link *name_next; /* the model's index by name */
 	struct Route *routes;	 /* kept routes through this link alone, so that its going costs
 				    its own routes, not a walk over the table */
 	uint32_t generation;

@@ -346,6 +346,27 @@ static void test_pod_route_counts_match_a_scan(void **state)
 	netstate_free(ns);
 }
 
+/* The index by name follows links created, renamed and deleted, past its first growth. */
+static void test_links_by_name(void **state)
+{
+	NetState *ns = new_state();
+	char name[IFNAMSIZ];
+
+	for (uint32_t i = 1; i <= 200; i++) {
+		snprintf(name, sizeof(name), "lxc%u", i);
+		assert_int_equal(add_link(ns, i, name, "veth", IFF_UP), APPLY_CHANGED);
+	}
+	assert_int_equal(netstate_link_by_name(ns, "lxc150")->ifindex, 150);
+	assert_int_equal(add_link(ns, 150, "renamed", "veth", IFF_UP), APPLY_CHANGED);
+	assert_null(netstate_link_by_name(ns, "lxc150"));
+	assert_int_equal(netstate_link_by_name(ns, "renamed")->ifindex, 150);
+	assert_int_equal(del_link(ns, 150), APPLY_CHANGED);
+	assert_null(netstate_link_by_name(ns, "renamed"));
+	assert_int_equal(netstate_link_by_name(ns, "lxc200")->ifindex, 200);
+	assert_null(netstate_link_by_name(ns, "lxc201"));
+	netstate_free(ns);
+}
+
 static void test_silent_ipv4_flushes_are_flagged(void **state)
 {
 	NetState *ns = node();
@@ -530,6 +551,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_notification_racing_a_dump_asks_for_a_recount),
 		cmocka_unit_test(test_pod_route_counts_follow_changes),
 		cmocka_unit_test(test_pod_route_counts_match_a_scan),
+		cmocka_unit_test(test_links_by_name),
 		cmocka_unit_test(test_vanished_link_takes_its_routes),
 		cmocka_unit_test(test_replace_and_update),
 		cmocka_unit_test(test_silent_ipv4_flushes_are_flagged),
