@@ -30,6 +30,85 @@ static int print_helm_values(const CtlOptions *o, const HelmValues *hv)
 	return 0;
 }
 
+/* The backend as this node can know it: an agent's is the servers' (DESIGN.md §5). */
+static const char *k3s_backend_text(const K3sConfig *k, char *buf, size_t size)
+{
+	if (k->role == K3S_ROLE_AGENT)
+		return "decided by the servers";
+	snprintf(buf, size, "%s (%s)", k3sconfig_flannel_backend(k),
+		 k->flannel_backend.source ? k->flannel_backend.source : "K3s's default");
+	return buf;
+}
+
+static void print_k3s(const K3sConfig *k)
+{
+	char backend[512];
+
+	if (k->role == K3S_ROLE_NONE) {
+		printf("  K3s            not found (no unit runs k3s server or agent, no config "
+		       "file): K3s checks skipped\n");
+	} else {
+		printf("  K3s            %s%s%s\n", k3s_role_to_string(k->role),
+		       k->role_source ? " per " : " (config files only)",
+		       k->role_source ? k->role_source : "");
+		printf("  flannel        %s\n", k3s_backend_text(k, backend, sizeof(backend)));
+		if (k->cni_dir)
+			printf("  containerd CNI %s (%s)\n", k->cni_dir, k->cni_dir_why);
+		else if (k->role == K3S_ROLE_AGENT)
+			printf("  containerd CNI unknown until K3s has started once (its "
+			       "containerd config.toml is not there)\n");
+	}
+	if (k->report.n_sources == 0)
+		return;
+	printf("  K3s sources    in the order read:\n");
+	for (size_t i = 0; i < k->report.n_sources; i++)
+		printf("    %2zu. %s  (%s)\n", i + 1, k->report.sources[i].path,
+		       k->report.sources[i].role);
+}
+
+static json_object *string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* What preflight read of K3s, for scripts: the same as the text. */
+static json_object *k3s_to_json(const K3sConfig *k)
+{
+	json_object *o = json_object_new_object(), *sources = json_object_new_array();
+
+	if (!o || !sources) {
+		json_object_put(o);
+		json_object_put(sources);
+		return NULL;
+	}
+	json_object_object_add(o, "role", json_object_new_string(k3s_role_to_string(k->role)));
+	json_object_object_add(o, "role-source", string_or_null(k->role_source));
+	json_object_object_add(o, "unit", string_or_null(k->unit));
+	json_object_object_add(o, "flannel-backend",
+			       k->role == K3S_ROLE_NONE
+				   ? NULL
+				   : json_object_new_string(k->role == K3S_ROLE_AGENT
+								? "decided by the servers"
+								: k3sconfig_flannel_backend(k)));
+	json_object_object_add(
+	    o, "flannel-backend-source",
+	    k->role == K3S_ROLE_SERVER ? string_or_null(k->flannel_backend.source) : NULL);
+	json_object_object_add(o, "config-file", string_or_null(k->config_file));
+	json_object_object_add(o, "config-file-source", string_or_null(k->config_file_why));
+	json_object_object_add(o, "containerd-cni-dir", string_or_null(k->cni_dir));
+	json_object_object_add(o, "containerd-cni-dir-source", string_or_null(k->cni_dir_why));
+	for (size_t i = 0; i < k->report.n_sources; i++) {
+		json_object *s = json_object_new_object();
+		json_object_object_add(s, "path",
+				       json_object_new_string(k->report.sources[i].path));
+		json_object_object_add(s, "read-as",
+				       json_object_new_string(k->report.sources[i].role));
+		json_object_array_add(sources, s);
+	}
+	json_object_object_add(o, "sources", sources);
+	return o;
+}
+
 static void print_summary(const CtlOptions *o, const Config *c, const NetState *ns,
 			  const HostFacts *h, const Verdict *v)
 {
@@ -50,14 +129,7 @@ static void print_summary(const CtlOptions *o, const Config *c, const NetState *
 	if (c->n_peers)
 		printf("  peers          %zu of %zu directly connected\n", v->n_peers_onlink,
 		       c->n_peers);
-	if (h->k3s->role == K3S_ROLE_NONE)
-		printf("  K3s            not found (%s, units): K3s checks skipped\n",
-		       c->k3s.config);
-	else
-		printf("  K3s            %s%s%s, flannel-backend %s\n",
-		       k3s_role_to_string(h->k3s->role), h->k3s->role_source ? " per " : "",
-		       h->k3s->role_source ? h->k3s->role_source : "",
-		       k3sconfig_flannel_backend(h->k3s));
+	print_k3s(h->k3s);
 	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
 	printf("  Cilium         routing mode %s (source %s), agent %s, API %s\n",
 	       mode ? mode : "unknown", v->cilium_source, v->cilium_agent, v->cilium_api);
@@ -123,6 +195,9 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	}
 	if (o->json) {
 		json_object_object_add(status, "helm-values", helm_values_to_json(&hv));
+		json_object_object_add(status, "node-network-overlap",
+				       helm_values_overlap_to_json(&hv));
+		json_object_object_add(status, "k3s", k3s_to_json(h->k3s));
 		ctl_print_json(status);
 	} else {
 		print_summary(o, c, ns, h, v);

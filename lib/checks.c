@@ -171,7 +171,8 @@ static void add_device_recreated(Evaluation *e, const Link *l, size_t recent)
 			 l->name, recent,
 			 (unsigned long long)(c->enforce.recreate_window_usec / 1000000));
 	if (agent)
-		remedy = format("Most likely the K3s servers still run Flannel: "
+		remedy = format("Most likely the K3s servers still run Flannel "
+				"(an agent's flannel-backend is decided by the servers): "
 				"set flannel-backend: none in /etc/rancher/k3s/config.yaml "
 				"on every server and restart k3s there (systemctl restart k3s), "
 				"then k3s-agent here");
@@ -198,11 +199,12 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 				 "it still has %zu port(s), pods on Flannel's network",
 				 l->name, l->kind, ports);
 	else
-		message = format(
-		    "%s (%s%s) is Flannel's and conflicts with Cilium%s", l->name,
-		    l->kind[0] ? l->kind : "device",
-		    vxlan_8472 ? ", UDP 8472 like cilium_vxlan" : "",
-		    e->h->flannel_subnet_env ? "; Flannel's state file is still there too" : "");
+		message = format("%s (%s%s) is Flannel's and conflicts with Cilium%s%s%s", l->name,
+				 l->kind[0] ? l->kind : "device",
+				 vxlan_8472 ? ", UDP 8472 like cilium_vxlan" : "",
+				 e->h->flannel_subnet_env ? "; Flannel's state file " : "",
+				 e->h->flannel_subnet_env ? e->h->flannel_subnet_env : "",
+				 e->h->flannel_subnet_env ? " is still there too" : "");
 	if (enforce)
 		remedy = format("routeguard removes it in enforce mode; by hand: ip link delete %s",
 				l->name);
@@ -459,24 +461,33 @@ static void check_mtu(Evaluation *e)
 
 /* ---- host ---- */
 
+/* The file K3s reads its settings from, for remedies: the one it really reads. */
+static const char *k3s_file(const K3sConfig *k)
+{
+	return k->config_file ? k->config_file : "/etc/rancher/k3s/config.yaml";
+}
+
+/* Where a value was set ("FILE:LINE", "UNIT: ExecStart"), or that K3s's default applies. */
+static char *k3s_where(const K3sValue *v)
+{
+	return v->source ? format("%s", v->source) : format("not set: K3s's default");
+}
+
 static void check_k3s_flannel(Evaluation *e, const K3sConfig *k)
 {
 	const char *backend = k3sconfig_flannel_backend(k);
-	char *message;
+	_cleanup_free_ char *where = k3s_where(&k->flannel_backend);
 
 	if (strcmp(backend, "none") == 0)
 		return;
-	if (k->flannel_backend.value)
-		message = format("K3s runs Flannel: flannel-backend is %s (%s); "
-				 "it recreates flannel.1 and cni0 and keeps its routes",
-				 backend, k->flannel_backend.source);
-	else
-		message = format("K3s runs Flannel: flannel-backend is not set, "
-				 "and K3s defaults to vxlan");
-	add(e, CHECK_K3S_FLANNEL_ENABLED, "flannel-backend", message,
-	    format("Set flannel-backend: none in /etc/rancher/k3s/config.yaml "
-		   "(a --flannel-backend flag in the k3s unit overrides it: change both), "
-		   "then systemctl restart k3s"));
+	add(e, CHECK_K3S_FLANNEL_ENABLED, "flannel-backend",
+	    format("K3s runs Flannel: flannel-backend is %s (%s); "
+		   "it recreates flannel.1 and cni0 and keeps its routes",
+		   backend, where ? where : "?"),
+	    format("Set flannel-backend: none in %s and remove any other setting of it "
+		   "(a flag in the unit's ExecStart= or a later config.yaml.d file wins), "
+		   "then systemctl restart %s",
+		   k3s_file(k), k->unit ? k->unit : "k3s"));
 }
 
 static const char *k3s_value(const K3sValue *v)
@@ -486,22 +497,27 @@ static const char *k3s_value(const K3sValue *v)
 
 static void check_k3s_policy_and_proxy(Evaluation *e, const K3sConfig *k)
 {
+	_cleanup_free_ char *npc = k3s_where(&k->disable_network_policy);
+	_cleanup_free_ char *proxy = k3s_where(&k->disable_kube_proxy);
+
 	if (!k3s_value_is_true(&k->disable_network_policy))
 		add(e, CHECK_K3S_NETWORK_POLICY_ENABLED, "disable-network-policy",
 		    format("K3s runs its own network policy controller "
-			   "(disable-network-policy is %s); Cilium enforces policy itself",
-			   k3s_value(&k->disable_network_policy)),
-		    format("Set disable-network-policy: true in /etc/rancher/k3s/config.yaml, "
-			   "then systemctl restart k3s"));
+			   "(disable-network-policy is %s, %s); Cilium enforces policy itself",
+			   k3s_value(&k->disable_network_policy), npc ? npc : "?"),
+		    format("Set disable-network-policy: true in %s, "
+			   "then systemctl restart %s",
+			   k3s_file(k), k->unit ? k->unit : "k3s"));
 	if (e->c->expect.kube_proxy_replacement && !k3s_value_is_true(&k->disable_kube_proxy))
 		add(e, CHECK_K3S_KUBE_PROXY_ENABLED, "disable-kube-proxy",
-		    format("K3s runs kube-proxy (disable-kube-proxy is %s) "
+		    format("K3s runs kube-proxy (disable-kube-proxy is %s, %s) "
 			   "while Cilium is to replace it (expect.kube-proxy-replacement)",
-			   k3s_value(&k->disable_kube_proxy)),
-		    format("Set disable-kube-proxy: true in /etc/rancher/k3s/config.yaml "
-			   "and restart k3s; install Cilium with kubeProxyReplacement=true "
+			   k3s_value(&k->disable_kube_proxy), proxy ? proxy : "?"),
+		    format("Set disable-kube-proxy: true in %s "
+			   "and restart %s; install Cilium with kubeProxyReplacement=true "
 			   "(strict is deprecated since 1.14), k8sServiceHost and k8sServicePort "
-			   "set"));
+			   "set",
+			   k3s_file(k), k->unit ? k->unit : "k3s"));
 }
 
 static void check_cluster_cidr(Evaluation *e, const K3sConfig *k)
@@ -536,11 +552,24 @@ static void check_k3s(Evaluation *e)
 	if (!k)
 		return;
 	e->v->k3s_role = k->role;
-	for (size_t i = 0; i < k->n_problems && !e->error; i++)
-		add(e, CHECK_K3S_CONFIG_INVALID, k->problems[i].path,
-		    format("K3s configuration cannot be read: %s", k->problems[i].message),
-		    format("Fix the file (K3s will refuse it as well), "
-			   "then run routeguardctl preflight again"));
+	for (size_t i = 0; i < k3sconfig_n_problems(k) && !e->error; i++) {
+		const K3sProblem *p = k3sconfig_problem(k, i);
+		Finding *f =
+		    add(e, CHECK_K3S_CONFIG_INVALID, p->path,
+			format("%s%s",
+			       p->warning ? "K3s ignores part of its configuration: "
+					  : "K3s configuration is invalid: ",
+			       p->message),
+			format(p->warning ? "Fix it where it is set, so that the file says "
+					    "what K3s does, then run routeguardctl "
+					    "preflight again"
+					  : "Fix it where it is set (K3s or systemd refuses "
+					    "it as well), then run routeguardctl preflight "
+					    "again"));
+		/* What K3s only ignores does not block readiness by itself. */
+		if (f && p->warning)
+			f->severity = SEVERITY_WARNING;
+	}
 	/* Flannel, network policy and kube-proxy are server flags: agents take them from the
 	 * servers. */
 	if (k->role != K3S_ROLE_SERVER)
@@ -548,6 +577,19 @@ static void check_k3s(Evaluation *e)
 	check_k3s_flannel(e, k);
 	check_k3s_policy_and_proxy(e, k);
 	check_cluster_cidr(e, k);
+}
+
+/* Whether a CNI file sits in the directory containerd is known not to read; a directory of
+ * cni.conf-dirs that is neither /etc/cni/net.d nor K3s's own cannot be judged. */
+static bool cni_dir_unread(const K3sConfig *k, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!k || !k->cni_unread_dir_host || !slash)
+		return false;
+	size_t n = strlen(k->cni_unread_dir_host);
+	while (n > 1 && k->cni_unread_dir_host[n - 1] == '/')
+		n--;
+	return (size_t)(slash - path) == n && strncmp(path, k->cni_unread_dir_host, n) == 0;
 }
 
 static void check_cni_files(Evaluation *e)
@@ -562,7 +604,14 @@ static void check_cni_files(Evaluation *e)
 
 		if (f->is_cilium)
 			continue;
-		if (f->error)
+		bool unread = cni_dir_unread(h->k3s, f->path);
+		if (unread)
+			message =
+			    format("%s is a leftover %s in a directory containerd does not "
+				   "read: it reads %s (%s)",
+				   f->path, f->error ? "file" : "non-Cilium CNI configuration",
+				   h->k3s->cni_dir, h->k3s->cni_dir_why);
+		else if (f->error)
 			message = format("%s is not a valid CNI configuration (%s) "
 					 "in a directory containerd reads",
 					 f->path, f->error);
@@ -582,6 +631,9 @@ static void check_cni_files(Evaluation *e)
 		Finding *fi = add(e, CHECK_CNI_CONFLIST_CONFLICT, f->path, message, remedy);
 		if (fi && enforce)
 			fi->remediation = REMEDIATION_QUARANTINE_FILE;
+		/* Harmless until K3s's CNI directory is read again (Flannel back on). */
+		if (fi && unread)
+			fi->severity = SEVERITY_WARNING;
 	}
 }
 

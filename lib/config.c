@@ -339,6 +339,23 @@ static int parse_path_list(Loader *l, yaml_node_t *node, void *field)
 	return parse_string_list(l, node, field, check_absolute);
 }
 
+/* K3s's config path and units: remembered as set, so that defaults stay distinguishable. */
+static int parse_k3s_config(Loader *l, yaml_node_t *node, void *field)
+{
+	int r = parse_absolute_path(l, node, field);
+	if (r >= 0)
+		l->c->k3s.config_set = true;
+	return r;
+}
+
+static int parse_k3s_units(Loader *l, yaml_node_t *node, void *field)
+{
+	int r = parse_path_list(l, node, field);
+	if (r >= 0)
+		l->c->k3s.units_set = true;
+	return r;
+}
+
 static int parse_keep(Loader *l, yaml_node_t *node, void *field)
 {
 	return parse_string_list(l, node, field, check_device_glob);
@@ -572,8 +589,8 @@ static const KeySpec EXPECT_KEYS[] = {
 };
 
 static const KeySpec K3S_KEYS[] = {
-	{"config", parse_absolute_path, FIELD(k3s.config), NULL},
-	{"units", parse_path_list, FIELD(k3s.units), NULL},
+	{"config", parse_k3s_config, FIELD(k3s.config), NULL},
+	{"units", parse_k3s_units, FIELD(k3s.units), NULL},
 	{},
 };
 
@@ -771,8 +788,6 @@ static int read_file(const char *path, char **ret, size_t *ret_len, ConfigError 
 static int config_new_default(const char *path, Config **ret)
 {
 	_cleanup_(config_freep) Config *c = calloc(1, sizeof(*c));
-	static const char *const units[] = {"/etc/systemd/system/k3s.service",
-					    "/etc/systemd/system/k3s-agent.service"};
 	static const char *const conf_dirs[] = {"/etc/cni/net.d",
 						"/var/lib/rancher/k3s/agent/etc/cni/net.d"};
 	static const DeviceRule rules[] = {
@@ -799,13 +814,10 @@ static int config_new_default(const char *path, Config **ret)
 	    !(c->cilium.pod_logs_dir = strdup("/var/log/pods")))
 		return -ENOMEM;
 	c->cilium.poll_interval_usec = 30 * 1000000ULL;
-	if (!(c->k3s.units.items = calloc(ELEMENTSOF(units), sizeof(char *))) ||
-	    !(c->cni.conf_dirs.items = calloc(ELEMENTSOF(conf_dirs), sizeof(char *))) ||
+	/* k3s.units has no default list: unset, the K3s units are discovered (units_set). */
+	if (!(c->cni.conf_dirs.items = calloc(ELEMENTSOF(conf_dirs), sizeof(char *))) ||
 	    !(c->devices.remove = calloc(ELEMENTSOF(rules), sizeof(DeviceRule))))
 		return -ENOMEM;
-	for (size_t i = 0; i < ELEMENTSOF(units); i++)
-		if (!(c->k3s.units.items[c->k3s.units.n++] = strdup(units[i])))
-			return -ENOMEM;
 	for (size_t i = 0; i < ELEMENTSOF(conf_dirs); i++)
 		if (!(c->cni.conf_dirs.items[c->cni.conf_dirs.n++] = strdup(conf_dirs[i])))
 			return -ENOMEM;

@@ -50,6 +50,10 @@ typedef struct Config {
 	struct {
 		char *config;
 		StringList units;
+		/* Set in routeguard.yaml rather than defaulted: a configured config path is read
+		 * as is, a configured units list replaces discovery (even when empty). */
+		bool config_set;
+		bool units_set;
 	} k3s;
 	struct {
 		StringList conf_dirs;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +9,29 @@
 #include "k3sconfig.h"
 #include "netstate-json.h" /* json_object_putp */
 
-/* A node network: any address prefix on any link but lo, and connected routes. */
+/* Devices that carry pod addresses (a /32 on cilium_host or flannel.1, a gateway on cni0), not
+ * the node network: the pod CIDR overlapping them is the point, not a conflict. */
+static bool pod_device(const char *name)
+{
+	static const char *const globs[] = {"lo",	 "cilium_*", "lxc*",	   "flannel.*",
+					    "flannel-*", "cni0",     "kube-ipvs0", "vxlan.calico"};
+	for (size_t i = 0; i < ELEMENTSOF(globs); i++)
+		if (fnmatch(globs[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+/* A node network: an address prefix on the native device or another non-pod device. */
 static const char *overlapping_node_network(const NetState *ns, const Prefix *pool,
-					    char buf[static PREFIX_STRLEN])
+					    char buf[static PREFIX_STRLEN], const char **ret_dev)
 {
 	size_t n;
 	const Link *const *links = netstate_links(ns, &n);
 
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(links[i]->name, "lo") == 0)
+		if (pod_device(links[i]->name))
 			continue;
+		*ret_dev = links[i]->name;
 		for (size_t j = 0; j < links[i]->n_addresses; j++) {
 			Prefix net = links[i]->addresses[j].prefix;
 			if (net.family == pool->family && prefix_overlaps(&net, pool))
@@ -71,8 +85,12 @@ void helm_values_compute(const Config *c, const NetState *ns, const HostFacts *h
 		hv.native_cidr_why = "K3s's cluster-cidr";
 	}
 	prefix_format(&cidr, hv.native_cidr);
-	if (overlapping_node_network(ns, &cidr, overlap))
+	const char *dev = NULL;
+	if (overlapping_node_network(ns, &cidr, overlap, &dev)) {
 		strcpy(hv.native_cidr_overlap, overlap);
+		snprintf(hv.native_cidr_overlap_device, sizeof(hv.native_cidr_overlap_device), "%s",
+			 dev);
+	}
 	if (c->n_peers == 0) {
 		hv.auto_direct_node_routes_why =
 		    "no peers configured, so layer-2 adjacency is unknown";
@@ -191,9 +209,10 @@ static void yaml(FILE *f, const HelmValues *hv, json_object *o, unsigned indent)
 		if (strcmp(key, "ipv4NativeRoutingCIDR") == 0 && hv->native_cidr_overlap[0])
 			fprintf(
 			    f,
-			    "%*s# WARNING: %s overlaps the node network %s: traffic to the node "
-			    "network would not be masqueraded\n",
-			    (int)indent, "", hv->native_cidr, hv->native_cidr_overlap);
+			    "%*s# WARNING: %s overlaps the node network %s on %s: traffic to the "
+			    "node network would not be masqueraded\n",
+			    (int)indent, "", hv->native_cidr, hv->native_cidr_overlap,
+			    hv->native_cidr_overlap_device);
 	}
 }
 
@@ -240,4 +259,17 @@ int helm_values_to_text(const HelmValues *hv, unsigned indent, char **ret)
 	}
 	*ret = text;
 	return 0;
+}
+
+json_object *helm_values_overlap_to_json(const HelmValues *hv)
+{
+	if (!hv->native_cidr_overlap[0])
+		return NULL; /* JSON null: no overlap */
+	json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "cidr", json_object_new_string(hv->native_cidr));
+	json_object_object_add(o, "node-network", json_object_new_string(hv->native_cidr_overlap));
+	json_object_object_add(o, "device", json_object_new_string(hv->native_cidr_overlap_device));
+	return o;
 }

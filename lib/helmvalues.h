@@ -27,6 +27,7 @@ typedef struct HelmValues {
 	char native_cidr[PREFIX_STRLEN];
 	const char *native_cidr_why;
 	char native_cidr_overlap[PREFIX_STRLEN]; /* a node network it overlaps, "" when none */
+	char native_cidr_overlap_device[IFNAMSIZ]; /* the (non-pod) device that carries it */
 	bool auto_direct_node_routes;
 	const char *auto_direct_node_routes_why;
 	bool kube_proxy_replacement;
@@ -40,5 +41,7 @@ void helm_values_compute(const Config *c, const NetState *ns, const HostFacts *h
 			 HelmValues *ret);
 /* {"routingMode": "native", "ipv4NativeRoutingCIDR": …, …} in Helm's nesting. */
 json_object *helm_values_to_json(const HelmValues *hv);
+/* {"cidr", "node-network", "device"} of the overlap, NULL (JSON null) when none. */
+json_object *helm_values_overlap_to_json(const HelmValues *hv);
 /* The same values as a commented values.yaml, indented by indent spaces, then as --set flags. */
 _must_check_ int helm_values_to_text(const HelmValues *hv, unsigned indent, char **ret);

@@ -257,7 +257,8 @@ int hostfacts_load(const Config *c, const char *root, HostFacts **ret)
 			return r;
 	if ((r = read_ip_forward(h)) < 0 || (r = read_networkd(h, root)) < 0 ||
 	    (r = read_flannel_subnet_env(h, root)) < 0 ||
-	    (r = k3sconfig_load(root, c->k3s.config, &c->k3s.units, &h->k3s)) < 0)
+	    (r = k3sconfig_load(root, c->k3s.config_set ? c->k3s.config : NULL,
+				c->k3s.units_set ? &c->k3s.units : NULL, &h->k3s)) < 0)
 		return r;
 	*ret = TAKE_PTR(h);
 	return 0;

@@ -1,415 +1,445 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fileutil.h"
+#include "k3sargs.h"
 #include "k3sconfig.h"
+#include "k3sunit.h"
 #include "unitfile.h"
-#include "yamlutil.h"
 
-typedef struct TrackedKey {
-	const char *name;
-	size_t offset;
-	bool boolean; /* a bare --flag means true; no value follows it */
-} TrackedKey;
-
-#define KEY(f) offsetof(K3sConfig, f)
-
-static const TrackedKey TRACKED[] = {
-	{"flannel-backend", KEY(flannel_backend), false},
-	{"disable-network-policy", KEY(disable_network_policy), true},
-	{"disable-kube-proxy", KEY(disable_kube_proxy), true},
-	{"cluster-cidr", KEY(cluster_cidr), false},
-	{"flannel-iface", KEY(flannel_iface), false},
-};
-
-static const TrackedKey *tracked_key(const char *name, size_t len)
-{
-	for (size_t i = 0; i < ELEMENTSOF(TRACKED); i++)
-		if (strlen(TRACKED[i].name) == len && strncmp(TRACKED[i].name, name, len) == 0)
-			return &TRACKED[i];
-	return NULL;
-}
-
-static K3sValue *value_of(K3sConfig *k, const TrackedKey *t)
-{
-	return (K3sValue *)((char *)k + t->offset);
-}
+#define K3S_DEFAULT_CONFIG "/etc/rancher/k3s/config.yaml"
+#define K3S_DEFAULT_DATA_DIR "/var/lib/rancher/k3s"
+#define CONTAINERD_DEFAULT_CNI_DIR "/etc/cni/net.d"
+/* Discovery reads every *.service of the unit directories: a unit file larger than this is
+ * no K3s unit (the installer's is about 1 KiB), and reading it would only cost time. */
+#define DISCOVER_FILE_MAX (64 * 1024)
 
 int k3sconfig_new(K3sConfig **ret)
 {
 	K3sConfig *k = calloc(1, sizeof(*k));
-	if (!k)
+	if (!k || !(k->files = calloc(1, sizeof(*k->files)))) {
+		free(k);
 		return -ENOMEM;
+	}
 	*ret = k;
 	return 0;
+}
+
+static void value_clear(K3sValue *v)
+{
+	free(v->value);
+	free(v->source);
+	free(v->file);
+	*v = (K3sValue){};
 }
 
 K3sConfig *k3sconfig_free(K3sConfig *k)
 {
 	if (!k)
 		return NULL;
-	for (size_t i = 0; i < ELEMENTSOF(TRACKED); i++) {
-		free(value_of(k, &TRACKED[i])->value);
-		free(value_of(k, &TRACKED[i])->source);
-	}
-	for (size_t i = 0; i < k->n_problems; i++) {
-		free(k->problems[i].path);
-		free(k->problems[i].message);
-	}
-	free(k->problems);
+	K3sValue *values[] = {&k->flannel_backend,
+			      &k->disable_network_policy,
+			      &k->disable_kube_proxy,
+			      &k->cluster_cidr,
+			      &k->disable,
+			      &k->flannel_iface,
+			      &k->data_dir};
+	for (size_t i = 0; i < ELEMENTSOF(values); i++)
+		value_clear(values[i]);
 	free(k->role_source);
+	free(k->unit);
+	free(k->config_file);
+	free(k->config_file_why);
+	free(k->cni_dir);
+	free(k->cni_dir_host);
+	free(k->cni_dir_why);
+	free(k->cni_unread_dir_host);
+	k3s_report_clear(&k->report);
+	k3s_report_clear(&k->eval);
+	if (k->files)
+		k3s_files_clear(k->files);
+	free(k->files);
+	k3s_args_free(k->cli, k->n_cli);
 	free(k);
 	return NULL;
 }
 
-static int add_problem(K3sConfig *k, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int add_problem(K3sConfig *k, const char *path, const char *fmt, ...)
+size_t k3sconfig_n_problems(const K3sConfig *k)
 {
-	K3sProblem *grown = realloc(k->problems, (k->n_problems + 1) * sizeof(*grown));
-	char *message = NULL;
-	va_list ap;
-
-	if (!grown)
-		return -ENOMEM;
-	k->problems = grown;
-	va_start(ap, fmt);
-	int n = vasprintf(&message, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	char *p = strdup(path);
-	if (!p) {
-		free(message);
-		return -ENOMEM;
-	}
-	k->problems[k->n_problems++] = (K3sProblem){p, message};
-	return 0;
+	return k->report.n_problems + k->eval.n_problems;
 }
 
-/* Sets (or with append, extends) a tracked key. */
-static int set_value(K3sValue *v, const char *value, bool append, const char *source)
+const K3sProblem *k3sconfig_problem(const K3sConfig *k, size_t i)
 {
-	char *joined = NULL, *src = strdup(source);
-
-	if (!src)
-		return -ENOMEM;
-	if (append && v->value && *v->value) {
-		if (asprintf(&joined, "%s,%s", v->value, value) < 0)
-			joined = NULL;
-	} else {
-		joined = strdup(value);
-	}
-	if (!joined) {
-		free(src);
-		return -ENOMEM;
-	}
-	free(v->value);
-	free(v->source);
-	v->value = joined;
-	v->source = src;
-	return 0;
+	return i < k->report.n_problems ? &k->report.problems[i]
+					: &k->eval.problems[i - k->report.n_problems];
 }
 
-/* ---- config.yaml ---- */
-
-/* A YAML value as K3s reads it: a scalar as is, a list joined with commas. */
-static char *yaml_value_text(yaml_document_t *doc, yaml_node_t *node)
+/* The values from the files and the unit's command line; with no unit, K3s as "k3s server". */
+static int recompute(K3sConfig *k)
 {
-	if (node->type == YAML_SCALAR_NODE)
-		return strdup((const char *)node->data.scalar.value);
-	if (node->type != YAML_SEQUENCE_NODE)
-		return NULL;
-	size_t size = 1;
-	for (yaml_node_item_t *i = node->data.sequence.items.start; i < node->data.sequence.items.top; i++) {
-		yaml_node_t *item = yaml_document_get_node(doc, *i);
-		if (!item || item->type != YAML_SCALAR_NODE)
-			return NULL;
-		size += item->data.scalar.length + 1;
-	}
-	char *text = calloc(1, size);
-	if (!text)
-		return NULL;
-	for (yaml_node_item_t *i = node->data.sequence.items.start; i < node->data.sequence.items.top; i++) {
-		yaml_node_t *item = yaml_document_get_node(doc, *i);
-		if (*text)
-			strcat(text, ",");
-		strcat(text, (const char *)item->data.scalar.value);
-	}
-	return text;
-}
-
-static int apply_mapping(K3sConfig *k, const char *name, yaml_document_t *doc, yaml_node_t *root)
-{
-	int r;
-
-	if (root->type != YAML_MAPPING_NODE)
-		return add_problem(k, name, "%s:%zu:%zu: found no mapping of keys at the top, expected keys such as flannel-backend: none",
-				   name, root->start_mark.line + 1, root->start_mark.column + 1);
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-		yaml_node_t *key = yaml_document_get_node(doc, p->key);
-		yaml_node_t *value = yaml_document_get_node(doc, p->value);
-		if (!key || !value || key->type != YAML_SCALAR_NODE)
-			continue;
-		const char *text = (const char *)key->data.scalar.value;
-		size_t len = key->data.scalar.length;
-		bool append = len > 0 && text[len - 1] == '+';
-		const TrackedKey *t = tracked_key(text, append ? len - 1 : len);
-		if (!t)
-			continue; /* K3s has many keys; routeguard looks at a few */
-		_cleanup_free_ char *v = yaml_value_text(doc, value);
-		if (!v) {
-			if ((r = add_problem(k, name, "%s:%zu:%zu: %s: found a mapping, expected a value or a list",
-					     name, value->start_mark.line + 1,
-					     value->start_mark.column + 1, t->name)) < 0)
-				return r;
-			continue;
-		}
-		char source[4200];
-		snprintf(source, sizeof(source), "%s:%zu", name, key->start_mark.line + 1);
-		if ((r = set_value(value_of(k, t), v, append, source)) < 0)
-			return r;
-	}
-	return 0;
+	if (k->n_cli > 0)
+		return k3s_args_evaluate(k, k->cli, k->n_cli, k->files);
+	K3sArg implicit[] = {{(char *)"k3s", (char *)"no K3s unit", NULL},
+			     {(char *)"server", (char *)"no K3s unit", NULL}};
+	int r = k3s_args_evaluate(k, implicit, ELEMENTSOF(implicit), k->files);
+	free(k->role_source);
+	k->role_source = NULL;
+	return r;
 }
 
 int k3sconfig_apply_yaml(K3sConfig *k, const char *name, const char *text, size_t len)
 {
-	_cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
-	_cleanup_(yaml_document_deletep) yaml_document_t doc = {};
-	int r = yaml_load_string(&parser, text, len, &doc);
-
-	if (r == -EBADMSG)
-		return add_problem(k, name, "%s:%zu:%zu: YAML syntax: %s", name,
-				   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				   yaml_problem(&parser));
-	if (r < 0)
-		return r;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	bool empty = !root || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0);
-	return empty ? 0 : apply_mapping(k, name, &doc, root);
+	int r = k3s_files_apply_yaml(k->files, &k->report, name, text, len);
+	return r < 0 ? r : recompute(k);
 }
 
-/* ---- the unit's ExecStart= ---- */
-
-/* Splits a command line into words the way systemd does for ExecStart (quotes, backslashes). */
-static int split_words(const char *line, char ***ret, size_t *ret_n)
+/* Takes the unit's command line, its files and problems. */
+static int take_run(K3sConfig *k, K3sUnitRun *run)
 {
-	char **words = NULL;
-	size_t n = 0;
-	const char *p = line;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p)
-			break;
-		char *word = malloc(strlen(p) + 1), *w = word;
-		if (!word)
-			goto oom;
-		char quote = 0;
-		for (; *p && (quote || (*p != ' ' && *p != '\t')); p++) {
-			if (quote && *p == quote)
-				quote = 0;
-			else if (!quote && (*p == '\'' || *p == '"'))
-				quote = *p;
-			else if (*p == '\\' && p[1] && quote != '\'')
-				*w++ = *++p;
-			else
-				*w++ = *p;
-		}
-		*w = '\0';
-		char **grown = realloc(words, (n + 1) * sizeof(*words));
-		if (!grown) {
-			free(word);
-			goto oom;
-		}
-		words = grown;
-		words[n++] = word;
-	}
-	*ret = words;
-	*ret_n = n;
-	return 0;
-oom:
-	for (size_t i = 0; i < n; i++)
-		free(words[i]);
-	free(words);
-	return -ENOMEM;
-}
-
-/*
- * The command a unit runs: its ExecStart= lines in the order systemd applies them, an empty one
- * resetting the list. A K3s unit (Type=notify) runs one command, the last one; K3s's flags are
- * there, not yet with $VAR expansion or specifiers (issue 9).
- */
-static int apply_unit_file(K3sConfig *k, const char *name, const UnitFile *u)
-{
-	const UnitAssignment *exec = NULL;
-	char **words = NULL;
-	size_t n = 0, i = 0;
-	int r;
-
-	for (const UnitAssignment *a = NULL; (a = unit_file_next(u, a, "Service", "ExecStart"));)
-		exec = a;
-	if (!exec)
-		return 0;
-	if ((r = split_words(exec->value, &words, &n)) < 0)
-		return r;
-	if (n == 0)
-		goto out; /* "ExecStart=" alone resets */
-	/* systemd's prefixes before the path: -, @, :, +, ! */
-	const char *binary = words[0] + strspn(words[0], "-@:+!");
-	if (!strstr(binary, "k3s"))
-		goto out;
-	for (i = 1; i < n && words[i][0] == '-'; i++)
-		;
-	if (i < n && (strcmp(words[i], "server") == 0 || strcmp(words[i], "agent") == 0)) {
-		K3sRole role = strcmp(words[i], "server") == 0 ? K3S_ROLE_SERVER : K3S_ROLE_AGENT;
-		/* Of several units, a server's wins: its flags are the ones that matter. */
-		if (k->role != K3S_ROLE_SERVER) {
-			k->role = role;
-			free(k->role_source);
-			if (!(k->role_source = strdup(name))) {
-				r = -ENOMEM;
-				goto out;
-			}
-		}
-		i++;
-	}
-	for (; i < n; i++) {
-		const char *w = words[i];
-		if (w[0] != '-')
-			continue;
-		w += w[1] == '-' ? 2 : 1;
-		const char *eq = strchr(w, '=');
-		const TrackedKey *t = tracked_key(w, eq ? (size_t)(eq - w) : strlen(w));
-		const char *value = eq ? eq + 1 : NULL;
-		if (!value && !(t && t->boolean) && i + 1 < n && words[i + 1][0] != '-')
-			value = words[++i]; /* --flag value */
-		if (!t)
-			continue;
-		if (!value)
-			value = "true";
-		char source[4200];
-		snprintf(source, sizeof(source), "%s: --%s", name, t->name);
-		/* Flags given twice: K3s keeps the last; slice flags (cluster-cidr) would append. */
-		if ((r = set_value(value_of(k, t), value, false, source)) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	for (size_t j = 0; j < n; j++)
-		free(words[j]);
-	free(words);
-	return r;
+	k3s_args_free(k->cli, k->n_cli);
+	k->cli = TAKE_PTR(run->argv);
+	k->n_cli = run->argc;
+	run->argc = 0;
+	free(k->unit);
+	k->unit = TAKE_PTR(run->name);
+	return k3s_report_take(&k->report, &run->report);
 }
 
 int k3sconfig_apply_unit(K3sConfig *k, const char *name, const char *text)
 {
 	_cleanup_(unit_file_freep) UnitFile *u = NULL;
+	_cleanup_(k3s_unit_run_freep) K3sUnitRun *run = NULL;
+	const char *base = strrchr(name, '/');
 	int r;
 
 	if ((r = unit_file_new(&u)) < 0 || (r = unit_file_parse(u, name, text, strlen(text))) < 0)
 		return r;
-	return apply_unit_file(k, name, u);
-}
-
-/* ---- files ---- */
-
-static int yaml_dropin(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".yaml") == 0;
-}
-
-static int report_unreadable(K3sConfig *k, const char *path, int error)
-{
-	return add_problem(k, path, "%s: cannot read: %s", path, strerror(-error));
-}
-
-static int apply_yaml_file(K3sConfig *k, const char *file, bool *found)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r = read_text_file(file, 1024 * 1024, &text, &len);
-
-	if (r == -ENOENT)
+	u->main_path = u->paths[0];
+	if ((r = k3s_unit_run(NULL, base ? base + 1 : name, u, &run)) < 0)
+		return r;
+	if (k3s_command_role(run->argv, run->argc, NULL) == K3S_ROLE_NONE)
 		return 0;
-	if (r == -ENOMEM)
+	if ((r = take_run(k, run)) < 0)
 		return r;
-	if (r < 0)
-		return report_unreadable(k, file, r);
-	*found = true;
-	return k3sconfig_apply_yaml(k, file, text, len);
+	return recompute(k);
 }
 
-/* config.yaml, then config.yaml.d/ in alphabetical order, each applied over the last. */
-static int load_yaml_files(K3sConfig *k, const char *path, bool *found)
-{
-	_cleanup_free_ char *dir = NULL;
-	struct dirent **entries = NULL;
-	int r, n;
+/* ---- the units ---- */
 
-	if ((r = apply_yaml_file(k, path, found)) < 0)
-		return r;
-	if (asprintf(&dir, "%s.d", path) < 0)
+typedef struct Runs {
+	K3sUnitRun **items;
+	size_t n;
+} Runs;
+
+static void runs_clear(Runs *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		k3s_unit_run_free(rs->items[i]);
+	free(rs->items);
+	*rs = (Runs){};
+}
+
+static int runs_push(Runs *rs, K3sUnitRun *run)
+{
+	K3sUnitRun **grown = realloc(rs->items, (rs->n + 1) * sizeof(*grown));
+	if (!grown) {
+		k3s_unit_run_free(run);
 		return -ENOMEM;
-	if ((n = scandir(dir, &entries, yaml_dropin, alphasort)) < 0)
-		return errno == ENOMEM ? -ENOMEM : 0; /* no drop-in directory */
-	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *file = NULL;
-		if (r >= 0 && asprintf(&file, "%s/%s", dir, entries[i]->d_name) < 0)
-			r = -ENOMEM;
-		if (r >= 0)
-			r = apply_yaml_file(k, file, found);
-		free(entries[i]);
 	}
-	free(entries);
+	rs->items = grown;
+	rs->items[rs->n++] = run;
+	return 0;
+}
+
+/* A unit: kept in rs when it runs k3s server or agent. */
+static int consider_unit(K3sConfig *k, const char *root, UnitFile *u, const char *name, Runs *rs)
+{
+	K3sUnitRun *run = NULL;
+	int r;
+
+	for (size_t i = 0; i < u->n_problems; i++)
+		if (u->problems[i].error != -EBADMSG &&
+		    (r = k3s_report_problem(
+			 &k->report, false, k3s_strip_root(root, u->problems[i].path),
+			 "%s: cannot read: %s", k3s_strip_root(root, u->problems[i].path),
+			 strerror(-u->problems[i].error))) < 0)
+			return r;
+	if (u->masked || u->n_paths == 0)
+		return 0;
+	if ((r = k3s_unit_run(root, name, u, &run)) < 0)
+		return r;
+	if (k3s_command_role(run->argv, run->argc, NULL) == K3S_ROLE_NONE) {
+		k3s_unit_run_free(run);
+		return 0;
+	}
+	return runs_push(rs, run);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool names_contain(char **names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A *.service worth loading: a small regular file that mentions k3s. */
+static bool mentions_k3s(int dirfd, const char *name)
+{
+	struct stat st;
+	char buf[DISCOVER_FILE_MAX + 1];
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	bool yes = false;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size <= DISCOVER_FILE_MAX) {
+		ssize_t n = read(fd, buf, DISCOVER_FILE_MAX);
+		if (n > 0) {
+			buf[n] = '\0';
+			yes = memmem(buf, (size_t)n, "k3s", 3) != NULL;
+		}
+	}
+	close(fd);
+	return yes;
+}
+
+/* Every *.service in the unit search path that runs k3s server or agent, by name. */
+static int discover_units(K3sConfig *k, const char *root, Runs *rs)
+{
+	size_t n_dirs, n = 0;
+	const char *const *dirs = unit_file_search_path(&n_dirs);
+	char **names = NULL;
+	int r = 0;
+
+	for (size_t d = 0; d < n_dirs && r == 0; d++) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "%s%s", root, dirs[d]) < 0)
+			return -ENOMEM;
+		DIR *dir = opendir(path);
+		if (!dir)
+			continue;
+		for (struct dirent *de; r == 0 && (de = readdir(dir));) {
+			size_t len = strlen(de->d_name);
+			/* templates run nothing by themselves; a name is found once, first dir */
+			if (len <= 8 || strcmp(de->d_name + len - 8, ".service") != 0 ||
+			    strchr(de->d_name, '@') || names_contain(names, n, de->d_name) ||
+			    !mentions_k3s(dirfd(dir), de->d_name))
+				continue;
+			char **grown = realloc(names, (n + 1) * sizeof(*grown));
+			if (!grown || !(grown[n] = strdup(de->d_name))) {
+				names = grown ? grown : names;
+				r = -ENOMEM;
+				break;
+			}
+			names = grown;
+			n++;
+		}
+		closedir(dir);
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), compare_names);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_(unit_file_freep) UnitFile *u = NULL;
+		if ((r = unit_file_load(root, names[i], &u)) == 0)
+			r = consider_unit(k, root, u, names[i], rs);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	return r;
 }
 
-/* The unit routeguard.yaml names, its drop-ins too, as systemd loads it below root. */
-static int load_unit(K3sConfig *k, const char *root, const char *path, bool *found)
+static int configured_units(K3sConfig *k, const char *root, const StringList *units, Runs *rs)
 {
-	_cleanup_(unit_file_freep) UnitFile *u = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < units->n && r == 0; i++) {
+		_cleanup_(unit_file_freep) UnitFile *u = NULL;
+		const char *path = units->items[i], *base = strrchr(path, '/');
+		if ((r = unit_file_load_path(root, path, &u)) == 0)
+			r = consider_unit(k, root, u, base ? base + 1 : path, rs);
+	}
+	return r;
+}
+
+/* Of several K3s units, a server's: its flags are the ones that decide Flannel. */
+static K3sUnitRun *pick(K3sConfig *k, Runs *rs, int *r)
+{
+	K3sUnitRun *chosen = NULL;
+
+	for (size_t i = 0; i < rs->n && !chosen; i++)
+		if (k3s_command_role(rs->items[i]->argv, rs->items[i]->argc, NULL) ==
+		    K3S_ROLE_SERVER)
+			chosen = rs->items[i];
+	if (!chosen && rs->n)
+		chosen = rs->items[0];
+	for (size_t i = 0; i < rs->n && *r == 0; i++)
+		if (rs->items[i] != chosen)
+			*r = k3s_report_source(
+			    &k->report,
+			    rs->items[i]->path ? rs->items[i]->path : rs->items[i]->name,
+			    "unit, also runs k3s: not used (%s is)", chosen->name);
+	return chosen;
+}
+
+/* ---- containerd's CNI directory ---- */
+
+/* conf_dir = "…" in the containerd configuration K3s rendered at its last start. */
+static int containerd_conf_dir(const char *text, char **ret, unsigned *ret_line)
+{
+	unsigned line = 0;
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		line++;
+		p += strspn(p, " \t");
+		if (strncmp(p, "conf_dir", 8) != 0)
+			continue;
+		const char *q = p + 8 + strspn(p + 8, " \t");
+		if (*q != '=')
+			continue;
+		q += 1 + strspn(q + 1, " \t");
+		if (*q != '"' && *q != '\'')
+			continue;
+		const char *end = strchr(q + 1, *q);
+		if (!end)
+			continue;
+		*ret = strndup(q + 1, (size_t)(end - q - 1));
+		*ret_line = line;
+		return *ret ? 1 : -ENOMEM;
+	}
+	return 0;
+}
+
+/* dir is what containerd reads; of the two directories K3s nodes have, the other is unread. */
+static int set_cni_dir(K3sConfig *k, const char *root, const char *dir, const char *k3s_dir,
+		       char *why)
+{
+	const char *other = strcmp(dir, CONTAINERD_DEFAULT_CNI_DIR) == 0 ? k3s_dir
+			    : strcmp(dir, k3s_dir) == 0 ? CONTAINERD_DEFAULT_CNI_DIR
+							: NULL;
+	free(k->cni_dir);
+	free(k->cni_dir_host);
+	free(k->cni_dir_why);
+	free(k->cni_unread_dir_host);
+	k->cni_dir_why = why;
+	k->cni_dir = strdup(dir);
+	k->cni_unread_dir_host = NULL;
+	if (!why || !k->cni_dir || asprintf(&k->cni_dir_host, "%s%s", root, dir) < 0) {
+		k->cni_dir_host = NULL;
+		return -ENOMEM;
+	}
+	if (other && asprintf(&k->cni_unread_dir_host, "%s%s", root, other) < 0) {
+		k->cni_unread_dir_host = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int find_cni_dir(K3sConfig *k, const char *root)
+{
+	const char *data_dir =
+	    k->data_dir.value && *k->data_dir.value ? k->data_dir.value : K3S_DEFAULT_DATA_DIR;
+	_cleanup_free_ char *k3s_dir = NULL, *toml = NULL, *full = NULL, *text = NULL;
+	char *why = NULL;
+	size_t len;
 	int r;
 
-	if ((r = unit_file_load_path(root, path, &u)) < 0)
+	if (asprintf(&k3s_dir, "%s/agent/etc/cni/net.d", data_dir) < 0)
+		return -ENOMEM;
+	if (k->role == K3S_ROLE_SERVER) {
+		/* K3s sets containerd's conf_dir only when it runs Flannel (embed.go). */
+		bool none = strcmp(k3sconfig_flannel_backend(k), "none") == 0;
+		if (asprintf(&why, "flannel-backend %s (%s)", k3sconfig_flannel_backend(k),
+			     k->flannel_backend.source ? k->flannel_backend.source
+						       : "K3s's default") < 0)
+			return -ENOMEM;
+		return set_cni_dir(k, root, none ? CONTAINERD_DEFAULT_CNI_DIR : k3s_dir, k3s_dir,
+				   why);
+	}
+	if (k->role != K3S_ROLE_AGENT)
+		return 0;
+	/* An agent's backend is the servers': the rendered file shows what its last start used. */
+	if (asprintf(&toml, "%s/agent/etc/containerd/config.toml", data_dir) < 0 ||
+	    asprintf(&full, "%s%s", root, toml) < 0)
+		return -ENOMEM;
+	r = read_text_file(full, 1024 * 1024, &text, &len);
+	if (r == -ENOMEM)
 		return r;
-	/* Syntax errors stay quiet, as they did: systemd warns about most and goes on. */
-	for (size_t i = 0; i < u->n_problems; i++)
-		if (u->problems[i].error != -EBADMSG &&
-		    (r = report_unreadable(k, u->problems[i].path, u->problems[i].error)) < 0)
-			return r;
-	*found = u->n_paths > 0;
-	return apply_unit_file(k, u->main_path ? u->main_path : path, u);
+	if (r < 0)
+		return k3s_report_source(&k->report, toml, "containerd config rendered by K3s, %s",
+					 r == -ENOENT ? "absent: CNI directory unknown"
+						      : strerror(-r));
+	if ((r = k3s_report_source(&k->report, toml, "containerd config rendered by K3s")) < 0)
+		return r;
+	_cleanup_free_ char *dir = NULL;
+	unsigned line = 0;
+	if ((r = containerd_conf_dir(text, &dir, &line)) < 0)
+		return r;
+	if (r == 0) {
+		if (asprintf(&why, "%s has no conf_dir: containerd's default", toml) < 0)
+			return -ENOMEM;
+		return set_cni_dir(k, root, CONTAINERD_DEFAULT_CNI_DIR, k3s_dir, why);
+	}
+	if (asprintf(&why, "%s:%u, rendered at K3s's last start", toml, line) < 0)
+		return -ENOMEM;
+	return set_cni_dir(k, root, dir, k3s_dir, why);
 }
+
+/* ---- all of it ---- */
 
 int k3sconfig_load(const char *root, const char *config_path, const StringList *units,
 		   K3sConfig **ret)
 {
 	_cleanup_(k3sconfig_freep) K3sConfig *k = NULL;
-	bool files = false, any_unit = false;
+	Runs rs = {};
 	int r;
 
+	if (!root)
+		root = "";
 	if ((r = k3sconfig_new(&k)) < 0)
 		return r;
-	if ((r = load_yaml_files(k, config_path, &files)) < 0)
-		return r;
-	/* Flags on the command line override the files: units come last. */
-	for (size_t i = 0; i < units->n; i++) {
-		bool found = false;
-		if ((r = load_unit(k, root, units->items[i], &found)) < 0)
-			return r;
-		any_unit |= found;
+	r = units ? configured_units(k, root, units, &rs) : discover_units(k, root, &rs);
+	K3sUnitRun *run = r == 0 ? pick(k, &rs, &r) : NULL;
+	bool explicit = false;
+	if (r == 0 && run) {
+		r = k3s_config_choose(run->argv, run->argc, &run->env,
+				      config_path ? config_path : K3S_DEFAULT_CONFIG,
+				      &k->config_file, &k->config_file_why);
+		explicit = k->config_file_why != NULL;
+		if (r == 0)
+			r = take_run(k, run);
+	} else if (r == 0 &&
+		   !(k->config_file = strdup(config_path ? config_path : K3S_DEFAULT_CONFIG))) {
+		r = -ENOMEM;
 	}
-	if (k->role == K3S_ROLE_NONE && (files || any_unit))
-		k->role = K3S_ROLE_SERVER; /* only config files: K3s defaults to server */
+	runs_clear(&rs);
+	if (r < 0)
+		return r;
+	/* routeguard.yaml's k3s.config names a file on this host as it is; K3s's own paths are
+	 * below the root. */
+	const char *files_root = config_path && !explicit ? "" : root;
+	int files = k3s_files_load(k->files, &k->report, files_root, k->config_file, explicit);
+	if (files < 0)
+		return files;
+	if (k->n_cli == 0 && files == 0) {
+		*ret = TAKE_PTR(k); /* no K3s here */
+		return 0;
+	}
+	if ((r = recompute(k)) < 0 || (r = find_cni_dir(k, root)) < 0)
+		return r;
 	*ret = TAKE_PTR(k);
 	return 0;
 }

@@ -586,6 +586,12 @@ static int unit_search_path(const char *root, Strv *ret)
 	return 0;
 }
 
+const char *const *unit_file_search_path(size_t *ret_n)
+{
+	*ret_n = ELEMENTSOF(UNIT_PATH);
+	return UNIT_PATH;
+}
+
 int unit_file_load(const char *root, const char *name, UnitFile **ret)
 {
 	_cleanup_(strv_clear) Strv search = {};

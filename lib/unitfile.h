@@ -80,6 +80,9 @@ _must_check_ int unit_file_load_path(const char *root, const char *path, UnitFil
  */
 _must_check_ int unit_file_load_config(const char *root, const char *name, UnitFile **ret);
 
+/* The unit search path, most important first (without a root). */
+const char *const *unit_file_search_path(size_t *ret_n);
+
 /*
  * The next assignment after `after` (NULL: the first) in section and with key, in the order
  * systemd applies them; a NULL section or key matches any. NULL at the end.

@@ -191,6 +191,35 @@ static void cni_files(Node *n)
 	add_cni(n, "/etc/cni/net.d/99-broken.conf", "{");
 }
 
+/* An agent whose containerd reads /etc/cni/net.d (the servers run without Flannel): Flannel's
+ * conflist left in K3s's directory is not read, a warning; one in /etc/cni/net.d an error. */
+static void agent_cni_leftovers(Node *n)
+{
+	k3s_agent_defaults(n);
+	n->h->k3s->cni_dir = strdup("/etc/cni/net.d");
+	n->h->k3s->cni_dir_host = strdup("/etc/cni/net.d");
+	n->h->k3s->cni_unread_dir_host = strdup("/var/lib/rancher/k3s/agent/etc/cni/net.d");
+	n->h->k3s->cni_dir_why = strdup("config.toml has no conf_dir: containerd's default");
+	add_cni(n, "/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist",
+		"{\"name\":\"cbr0\",\"plugins\":[{\"type\":\"flannel\"}]}");
+	add_cni(n, "/etc/cni/net.d/10-calico.conflist",
+		"{\"name\":\"k8s-pod-network\",\"plugins\":[{\"type\":\"calico\"}]}");
+}
+
+/* What K3s only ignores is a warning, what it refuses an error: both name the file. */
+static void k3s_ignored_and_refused(Node *n)
+{
+	static const char yaml[] = "no-flannel: true\n";
+	k3s_server_ready(n);
+	assert_int_equal(k3sconfig_apply_yaml(n->h->k3s, "/etc/rancher/k3s/config.yaml.d/50-old.yaml",
+					      yaml, strlen(yaml)),
+			 0);
+	assert_int_equal(k3sconfig_apply_unit(n->h->k3s, "/etc/systemd/system/k3s.service",
+					      "[Service]\nExecStart=/usr/local/bin/k3s server "
+					      "--disable-selinux\n"),
+			 0);
+}
+
 static void forwarding_off(Node *n)
 {
 	n->h->ip_forward = 0;
@@ -432,6 +461,14 @@ static const Scenario SCENARIOS[] = {
 	{"CNI configurations, observe", NULL, cni_files,
 	 {"cni-conflist-conflict /etc/cni/net.d/99-broken.conf error none",
 	  "cni-conflist-conflict /var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist error none"}, false},
+	{"an agent's CNI leftovers, by what containerd reads", NULL, agent_cni_leftovers,
+	 {"cni-conflist-conflict /etc/cni/net.d/10-calico.conflist error none",
+	  "cni-conflist-conflict /var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist warning none"},
+	 false},
+	{"K3s ignores a retired key, refuses a retired flag", NULL, k3s_ignored_and_refused,
+	 {"k3s-config-invalid /etc/rancher/k3s/config.yaml.d/50-old.yaml warning none",
+	  "k3s-config-invalid /etc/systemd/system/k3s.service error none"},
+	 false},
 	{"ip_forward off", NULL, forwarding_off, {"ip-forward-disabled net.ipv4.ip_forward error none"}, false},
 	{"networkd with foreign routes managed", NULL, networkd_defaults,
 	 {"networkd-foreign-routes /etc/systemd/networkd.conf warning none"}, true},

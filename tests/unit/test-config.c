@@ -117,9 +117,10 @@ static void test_minimal_file_gets_every_default(void **state)
 	assert_true(c->expect.kube_proxy_replacement);
 	assert_int_equal(c->expect.mtu, 0);
 	assert_string_equal(c->k3s.config, "/etc/rancher/k3s/config.yaml");
-	assert_int_equal(c->k3s.units.n, 2);
-	assert_string_equal(c->k3s.units.items[0], "/etc/systemd/system/k3s.service");
-	assert_string_equal(c->k3s.units.items[1], "/etc/systemd/system/k3s-agent.service");
+	/* no units by default: they are discovered by what they run */
+	assert_false(c->k3s.config_set);
+	assert_false(c->k3s.units_set);
+	assert_int_equal(c->k3s.units.n, 0);
 	assert_int_equal(c->cni.conf_dirs.n, 2);
 	assert_string_equal(c->cni.conf_dirs.items[0], "/etc/cni/net.d");
 	assert_string_equal(c->cni.conf_dirs.items[1], "/var/lib/rancher/k3s/agent/etc/cni/net.d");
@@ -196,6 +197,8 @@ static void test_full_file_sets_every_value(void **state)
 	assert_false(c->expect.kube_proxy_replacement);
 	assert_int_equal(c->expect.mtu, 1450);
 	assert_string_equal(c->k3s.config, "/tmp/k3s/config.yaml");
+	assert_true(c->k3s.config_set);
+	assert_true(c->k3s.units_set);
 	assert_int_equal(c->k3s.units.n, 1);
 	assert_string_equal(c->k3s.units.items[0], "/tmp/k3s.service");
 	assert_int_equal(c->cni.conf_dirs.n, 1);
@@ -298,6 +301,9 @@ static void test_shipped_default_file(void **state)
 	assert_int_equal(c->mode, MODE_OBSERVE);
 	assert_int_equal(c->devices.n_remove, 4);
 	assert_int_equal(c->enforce.recreate_count, 5);
+	/* K3s's units are discovered unless a file sets them */
+	assert_false(c->k3s.units_set);
+	assert_false(c->k3s.config_set);
 	config_free(c);
 }
 
