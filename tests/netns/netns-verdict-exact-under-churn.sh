@@ -28,7 +28,8 @@ expect_verdict_exact() {
 		status_json
 		daemon=$(python3 -c 'import json,sys; [print(f["check"], f["subject"]) for f in json.load(open(sys.argv[1]))["findings"]]' "$TMP/status.json" | sort)
 		ip netns exec "$NS" "$ROUTEGUARDCTL" preflight --config "$TMP/routeguard.yaml" --json \
-			--debug-host-root "$TMP/root" >"$TMP/preflight.json" 2>/dev/null || true
+			--debug-host-root "$TMP/root" >"$TMP/preflight.json" 2>"$TMP/preflight.err" || true
+		[[ -s $TMP/preflight.json ]] || fail "preflight gave no JSON: $(cat "$TMP/preflight.err")"
 		preflight=$(python3 -c 'import json,sys; [print(f["check"], f["subject"]) for f in json.load(open(sys.argv[1]))["findings"]]' "$TMP/preflight.json" | sort)
 		if [[ $daemon == "$preflight" ]]; then
 			echo "ok: $1: the verdict equals a fresh evaluation ($(wc -l <<<"$daemon") findings)"
