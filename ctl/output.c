@@ -83,6 +83,15 @@ void ctl_verdict_line(json_object *status, char *buf, size_t max)
 			if (strcmp(string_of(json_object_array_get_idx(findings, i), "severity"),
 				   "error") == 0)
 				errors++;
+	/* Not ready without an error: the node is in a phase other than native (tunnel mode,
+	 * mid-migration), which is no error by itself. */
+	if (errors == 0) {
+		json_object *phase = NULL;
+		json_object_object_get_ex(status, "phase", &phase);
+		snprintf(buf, max + 1, "not ready: phase %s, not native routing",
+			 phase ? json_object_get_string(phase) : "unknown");
+		return;
+	}
 	used = (size_t)snprintf(buf, max + 1, "not ready: %zu error%s", errors,
 				errors == 1 ? "" : "s");
 	/* As many "check subject" as fit, then ", ...": ASCII, so bytes are characters. */

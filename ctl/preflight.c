@@ -9,6 +9,7 @@
 
 #include "checks.h"
 #include "config.h"
+#include "firewall-read.h"
 #include "ctl.h"
 #include "helmvalues.h"
 #include "hostfacts.h"
@@ -28,6 +29,44 @@ static int print_helm_values(const CtlOptions *o, const HelmValues *hv)
 	printf("%sCilium Helm values for this node:%s\n%s", ctl_color(o, "\033[1m"),
 	       ctl_color(o, "\033[0m"), text);
 	return 0;
+}
+
+/* What preflight could read of the packet filter, for its summary. */
+typedef struct FirewallRead {
+	int nft;    /* 0, or the error */
+	int legacy; /* tables read, or the error */
+	const char *legacy_failed;
+} FirewallRead;
+
+/* The packet filter, read once: nf_tables by a dump, legacy xtables through libiptc (as root).
+ * What cannot be read is said in the summary, and firewall-leftovers looks at what could. */
+static Firewall *read_firewall(FirewallRead *ret)
+{
+	Firewall *fw = NULL;
+	if (firewall_new(&fw) < 0)
+		return NULL;
+	ret->nft = firewall_nft_read(fw, NULL);
+	ret->legacy = firewall_legacy_read(fw, &ret->legacy_failed);
+	if (ret->nft < 0 && ret->legacy < 0)
+		return firewall_free(fw);
+	return fw;
+}
+
+static void print_firewall(const HostFacts *h, const FirewallRead *fr)
+{
+	size_t n_chains;
+	firewall_chains(h->firewall, &n_chains);
+	printf("  firewall       ");
+	if (fr->nft < 0)
+		printf("nf_tables not read (%s)", strerror(-fr->nft));
+	else
+		printf("nf_tables read");
+	if (fr->legacy < 0)
+		printf(", legacy xtables %s not read (%s)", fr->legacy_failed ?: "",
+		       strerror(-fr->legacy));
+	else
+		printf(", %d legacy xtables table(s)", fr->legacy);
+	printf("; %zu chain(s)\n", n_chains);
 }
 
 /* The backend as this node can know it: an agent's is the servers' (DESIGN.md §5). */
@@ -110,7 +149,7 @@ static json_object *k3s_to_json(const K3sConfig *k)
 }
 
 static void print_summary(const CtlOptions *o, const Config *c, const NetState *ns,
-			  const HostFacts *h, const Verdict *v)
+			  const HostFacts *h, const Verdict *v, const FirewallRead *fr)
 {
 	if (v->ready)
 		printf("%sREADY%s for Cilium native routing", ctl_color(o, "\033[1;32m"),
@@ -133,6 +172,10 @@ static void print_summary(const CtlOptions *o, const Config *c, const NetState *
 	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
 	printf("  Cilium         routing mode %s (source %s), agent %s, API %s\n",
 	       mode ? mode : "unknown", v->cilium_source, v->cilium_agent, v->cilium_api);
+	print_firewall(h, fr);
+	printf("  phase          %s\n", phase_to_string(v->phase.phase));
+	if (v->phase.phase == PHASE_MIGRATING)
+		printf("  migration step %s\n", migration_step_text(v->phase.step));
 	printf("  config         %s\n\n", c->path);
 }
 
@@ -143,6 +186,8 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 	_cleanup_(hostfacts_freep) HostFacts *h = NULL;
 	_cleanup_(cilium_facts_freep) CiliumFacts *cilium = NULL;
 	_cleanup_(verdict_freep) Verdict *v = NULL;
+	_cleanup_(firewall_freep) Firewall *fw = NULL;
+	FirewallRead fr = {};
 	_cleanup_(json_object_putp) json_object *status = NULL;
 	const char *config_path = o->config_path ?: CONFIG_DEFAULT_PATH;
 	ConfigError error = {};
@@ -174,6 +219,7 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	h->cilium = cilium;
+	h->firewall = fw = read_firewall(&fr);
 	uint64_t now = now_usec(CLOCK_REALTIME);
 	History history = {.now_usec = now};
 	if ((r = evaluate(c, ns, h, &history, &v)) < 0) {
@@ -200,7 +246,7 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 		json_object_object_add(status, "k3s", k3s_to_json(h->k3s));
 		ctl_print_json(status);
 	} else {
-		print_summary(o, c, ns, h, v);
+		print_summary(o, c, ns, h, v, &fr);
 		ctl_print_findings(o, status);
 		if ((r = print_helm_values(o, &hv)) < 0) {
 			fprintf(stderr, "routeguardctl: %s\n", strerror(-r));

@@ -5,10 +5,13 @@
  * each result for the publish step.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
@@ -16,6 +19,7 @@
 #include "daemon-state.h"
 #include "daemon.h"
 #include "enforce-policy.h"
+#include "firewall-enforcer.h"
 #include "log.h"
 #include "protect.h"
 #include "timeutil.h"
@@ -72,12 +76,35 @@ void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
 	remove_device(d, &f, d->verdict->native_ifindex);
 }
 
+/* host-local IPAM takes an flock on the network directory's lock file around each allocation:
+ * move the directory only while holding it, so no allocation is cut in half. -1 when there is
+ * no lock file (nothing to hold), -EBUSY when IPAM holds it now. */
+static int lock_ipam_dir(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/lock", dir) < 0)
+		return -ENOMEM;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -EBUSY;
+	}
+	return fd;
+}
+
 static void quarantine(Daemon *d, const Finding *f)
 {
 	_cleanup_free_ char *dest = NULL;
 	char message[1024];
+	int lock = f->check == CHECK_CNI_IPAM_LEFTOVERS ? lock_ipam_dir(f->subject) : -1;
+	if (lock == -EBUSY)
+		return; /* an allocation is under way: the next evaluation tries again */
 	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, now_usec(CLOCK_REALTIME),
 				&dest);
+	if (lock >= 0)
+		close(lock);
 
 	if (r < 0) {
 		snprintf(message, sizeof(message), "Could not move %s to %s: %s", f->subject,
@@ -92,6 +119,30 @@ static void quarantine(Daemon *d, const Finding *f)
 	daemon_schedule_evaluation(d); /* the directory changed: evaluate what is left in it */
 }
 
+/* A firewall-leftovers chain (or native table) and the rules jumping to it, in one transaction;
+ * it counts toward the recreate limit as a device does. */
+static void remove_chain(Daemon *d, const Finding *f)
+{
+	char message[512];
+	int r = fw_remove_leftover(d->firewall, f->subject, message, sizeof(message));
+
+	if (r == -ENOENT) {
+		log_debug("%s was gone before our removal", f->subject);
+		return;
+	}
+	if (r < 0) {
+		announce(d, f->check, f->subject, ACTION_FAILED, message);
+		return;
+	}
+	if (tracker_record_removal(d->tracker, f->subject, now_usec(CLOCK_REALTIME),
+				   d->config->enforce.recreate_window_usec) < 0)
+		log_warning("Out of memory recording the removal of %s", f->subject);
+	(void)daemon_save_state(d);
+	log_info("%s", message);
+	announce(d, f->check, f->subject, ACTION_REMOVED, message);
+	daemon_schedule_evaluation(d); /* the model changed: evaluate what is left */
+}
+
 void daemon_enforce(Daemon *d, const Verdict *v)
 {
 	uint64_t now = now_usec(CLOCK_REALTIME);
@@ -104,6 +155,9 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 			break;
 		case REMEDIATION_QUARANTINE_FILE:
 			quarantine(d, f);
+			break;
+		case REMEDIATION_REMOVE_CHAIN:
+			remove_chain(d, f);
 			break;
 		case REMEDIATION_ALERT_ONLY:
 			break;

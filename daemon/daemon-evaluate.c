@@ -39,7 +39,11 @@ static void refresh_hostfacts(Daemon *d)
 	}
 	hostfacts_free(d->hostfacts);
 	d->hostfacts = h;
+	d->hostfacts->firewall = d->firewall;
 	d->hostfacts_stale = false;
+	/* What changed the host's files (K3s restarted, Reconcile) may have changed the legacy
+	 * tables too, which send no events. */
+	fw_mirror_read_legacy(d->fw_mirror);
 }
 
 /* Whether what the state file holds may have changed: the open set or the findings. */

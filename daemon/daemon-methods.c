@@ -89,6 +89,7 @@ static void reconcile(Control *c, uint64_t client, const VarlinkCall *call, void
 	d->reconcile_target = mirror_next_full_sync(d->mirror);
 	d->hostfacts_stale = true;
 	daemon_cilium_refresh(d);
+	fw_mirror_resync(d->fw_mirror);
 	mirror_request_resync(d->mirror, SYNC_ALL);
 	log_info("Reconcile requested");
 }

@@ -47,6 +47,11 @@ static void on_mirror_synced(Mirror *m, void *userdata)
 	daemon_schedule_evaluation(userdata);
 }
 
+static void on_firewall_changed(void *userdata)
+{
+	daemon_schedule_evaluation(userdata);
+}
+
 static void on_netconf_changed(Mirror *m, void *userdata)
 {
 	Daemon *d = userdata;
@@ -149,6 +154,7 @@ int daemon_reload(Daemon *d, ConfigError *error)
 	}
 	/* Which routes are kept depends on the CIDR and peers: dump routes again. */
 	mirror_request_resync(d->mirror, SYNC_ROUTES4 | SYNC_ROUTES6);
+	fw_mirror_set_poll_interval(d->fw_mirror, d->config->firewall.poll_interval_usec);
 	watch_host_files(d);
 	daemon_cilium_reload(d);
 	d->hostfacts_stale = true;
@@ -310,6 +316,12 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 	watch_host_files(d);
 	if ((r = daemon_cilium_new(d)) < 0)
 		return r;
+	if ((r = firewall_new(&d->firewall)) < 0)
+		return log_error_errno(r, "Failed to set up the firewall model");
+	d->hostfacts->firewall = d->firewall;
+	if ((r = fw_mirror_new(d->event, d->firewall, d->config->firewall.poll_interval_usec,
+			       on_firewall_changed, d, &d->fw_mirror)) < 0)
+		return r;
 
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
 	MirrorCallbacks cb = {
@@ -333,6 +345,8 @@ Daemon *daemon_free(Daemon *d)
 	unwatch(d);
 	daemon_cilium_free(d);
 	mirror_free(d->mirror);
+	fw_mirror_free(d->fw_mirror);
+	firewall_free(d->firewall);
 	control_free(d->control);
 	enforcer_free(d->enforcer);
 	sd_event_source_disable_unref(d->refresh);
@@ -360,6 +374,7 @@ int daemon_run(Daemon *d)
 		log_error_errno(r, "Failed to start the first dump");
 		return EXIT_RUNTIME;
 	}
+	(void)fw_mirror_start(d->fw_mirror);
 	r = sd_event_loop(d->event);
 	if (r < 0) {
 		log_error_errno(r, "Event loop failed");

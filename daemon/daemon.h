@@ -28,6 +28,7 @@
 #include "config.h"
 #include "control.h"
 #include "enforcer.h"
+#include "firewall-mirror.h"
 #include "hostfacts.h"
 #include "mirror.h"
 #include "netstate.h"
@@ -52,6 +53,8 @@ typedef struct Daemon {
 	Config *config;
 	NetState *netstate;
 	Mirror *mirror;
+	Firewall *firewall; /* the packet filter, mirrored by fw_mirror; hostfacts borrow it */
+	FwMirror *fw_mirror;
 	HostFacts *hostfacts;
 	bool hostfacts_stale;
 	Tracker *tracker;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fnmatch.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -196,15 +197,18 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 
 	if (ports > 0)
 		message = format("%s (%s) is Flannel's and conflicts with Cilium; "
-				 "it still has %zu port(s), pods on Flannel's network",
+				 "%zu pod(s) still attached to it",
 				 l->name, l->kind, ports);
-	else
-		message = format("%s (%s%s) is Flannel's and conflicts with Cilium%s%s%s", l->name,
-				 l->kind[0] ? l->kind : "device",
+	else if (e->h->flannel_subnet_env)
+		message = format("%s (%s%s) is Flannel's and conflicts with Cilium; "
+				 "Flannel's state file %s is still there too",
+				 l->name, l->kind[0] ? l->kind : "device",
 				 vxlan_8472 ? ", UDP 8472 like cilium_vxlan" : "",
-				 e->h->flannel_subnet_env ? "; Flannel's state file " : "",
-				 e->h->flannel_subnet_env ? e->h->flannel_subnet_env : "",
-				 e->h->flannel_subnet_env ? " is still there too" : "");
+				 e->h->flannel_subnet_env);
+	else
+		message = format("%s (%s%s) is Flannel's and conflicts with Cilium", l->name,
+				 l->kind[0] ? l->kind : "device",
+				 vxlan_8472 ? ", UDP 8472 like cilium_vxlan" : "");
 	if (enforce)
 		remedy = format("routeguard removes it in enforce mode; by hand: ip link delete %s",
 				l->name);
@@ -222,6 +226,18 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 	if (recent >= c->enforce.recreate_count) {
 		f->action = ACTION_BACKOFF;
 		add_device_recreated(e, l, recent);
+		return;
+	}
+	if (e->v->phase.phase == PHASE_MIGRATING) {
+		/* Mid-migration, Flannel still carries this node's old pods and the traffic to
+		 * the nodes not yet moved: removing its devices would cut them off. */
+		f->action = ACTION_PENDING;
+		free(f->remedy);
+		f->remedy = format("The node is migrating to Cilium (%s): routeguard keeps %s "
+				   "until the migration is over",
+				   migration_step_text(e->v->phase.step), l->name);
+		if (!f->remedy)
+			e->error = -ENOMEM;
 		return;
 	}
 	if (ports > 0 && c->enforce.bridge_with_ports == BRIDGE_WITH_PORTS_PENDING) {
@@ -535,14 +551,18 @@ static void check_cluster_cidr(Evaluation *e, const K3sConfig *k)
 	if (prefix_covers(&e->c->native_routing_cidr, &cluster))
 		return;
 	prefix_text(&cluster, k3s_cidr);
-	add(e, CHECK_CLUSTER_CIDR_MISMATCH, "cluster-cidr",
-	    format("K3s gives pods addresses from %s (%s), outside native-routing-cidr %s: "
-		   "their traffic would be masqueraded or dropped",
-		   k3s_cidr, k->cluster_cidr.source ? k->cluster_cidr.source : "the K3s default",
-		   cidr),
-	    format("Make them agree: native-routing-cidr in routeguard.yaml and "
-		   "ipv4NativeRoutingCIDR in Cilium's values, "
-		   "or cluster-cidr in K3s (which cannot change on a running cluster)"));
+	Finding *f =
+	    add(e, CHECK_CLUSTER_CIDR_MISMATCH, "cluster-cidr",
+		format("K3s gives pods addresses from %s (%s), outside native-routing-cidr %s: "
+		       "their traffic would be masqueraded or dropped",
+		       k3s_cidr,
+		       k->cluster_cidr.source ? k->cluster_cidr.source : "the K3s default", cidr),
+		format("Make them agree: native-routing-cidr in routeguard.yaml and "
+		       "ipv4NativeRoutingCIDR in Cilium's values, "
+		       "or cluster-cidr in K3s (which cannot change on a running cluster)"));
+	/* The migration guide gives Cilium's pods a new CIDR of their own on purpose. */
+	if (f && e->v->phase.phase == PHASE_MIGRATING)
+		f->severity = SEVERITY_WARNING;
 }
 
 static void check_k3s(Evaluation *e)
@@ -664,6 +684,317 @@ static void check_sysctl_and_networkd(Evaluation *e)
 		"then systemctl restart systemd-networkd"));
 }
 
+/* ---- leftovers: VXLAN ports, packet-filter chains, IPAM reservations (issue 11) ---- */
+
+/* The kernel's VXLAN sockets bind the wildcard address whatever `local` says, and devices share a
+ * port only with the same receive flags: a plain device and an external (collect-metadata) one,
+ * as Cilium's, cannot both be up on one port. So judge by port and flags, not name or address. */
+static void check_vxlan_ports(Evaluation *e)
+{
+	size_t n;
+	const Link *const *links = netstate_links(e->ns, &n);
+
+	for (size_t i = 0; i < n && !e->error; i++) {
+		const Link *l = links[i];
+		if (strcmp(l->kind, "vxlan") != 0 || l->tunnel.external)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			const Link *m = links[j];
+			if (strcmp(m->kind, "vxlan") != 0 || !m->tunnel.external ||
+			    m->tunnel.dstport != l->tunnel.dstport)
+				continue;
+			add(e, CHECK_VXLAN_PORT_CONFLICT, l->name,
+			    format("%s and %s are both VXLAN devices on UDP port %u: only one of "
+				   "them can be up, and Cilium fails with \"address already in "
+				   "use\" while %s holds the port",
+				   l->name, m->name, l->tunnel.dstport, l->name),
+			    format("Remove %s (for flannel.1: K3s with flannel-backend: none, then "
+				   "ip link delete %s), or give Cilium a port of its own "
+				   "(tunnelPort=8473, as the migration guide does), "
+				   "or use routingMode=native",
+				   l->name, l->name));
+			break;
+		}
+	}
+}
+
+typedef struct ChainGroup {
+	char subject[FW_NAME_MAX * 2 + 2];
+	FwOwner owner;
+	Severity severity;
+	bool whole_table;
+	const FwChain *first; /* names the table and chain for the words and the globs */
+	size_t jumps;
+	size_t chains;
+	uint32_t where; /* bit (backend * 8 + family slot) per place it was seen */
+} ChainGroup;
+
+static const uint8_t FAMILY_SLOTS[] = {2, 10, 1, 3, 7, 5}; /* ip ip6 inet arp bridge netdev */
+
+static unsigned family_slot(uint8_t family)
+{
+	for (unsigned i = 0; i < ELEMENTSOF(FAMILY_SLOTS); i++)
+		if (FAMILY_SLOTS[i] == family)
+			return i;
+	return ELEMENTSOF(FAMILY_SLOTS);
+}
+
+/* "nf_tables ip, ip6; legacy xtables ip" */
+static void format_where(uint32_t where, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int b = 0; b < _FW_BACKEND_MAX; b++) {
+		char families[64] = "";
+		size_t n = 0;
+		for (unsigned slot = 0; slot <= ELEMENTSOF(FAMILY_SLOTS); slot++) {
+			if (!(where & (1u << (b * 8 + slot))))
+				continue;
+			int k = snprintf(families + n, sizeof(families) - n, "%s%s", n ? ", " : "",
+					 slot < ELEMENTSOF(FAMILY_SLOTS)
+					     ? fw_family_to_string(FAMILY_SLOTS[slot])
+					     : "other");
+			if (k > 0 && (size_t)k < sizeof(families) - n)
+				n += (size_t)k;
+		}
+		if (!n)
+			continue;
+		int k = snprintf(buf + used, size - used, "%s%s %s", used ? "; " : "",
+				 fw_backend_to_string((FwBackend)b), families);
+		if (k > 0 && (size_t)k < size - used)
+			used += (size_t)k;
+	}
+}
+
+/* Whether Flannel still runs on this node: its devices are in use, or K3s starts it. */
+static bool flannel_runs(const Evaluation *e)
+{
+	const K3sConfig *k = e->h->k3s;
+	Phase p = e->v->phase.phase;
+	if (p == PHASE_FLANNEL || p == PHASE_MIGRATING)
+		return true;
+	return k && k->role == K3S_ROLE_SERVER && strcmp(k3sconfig_flannel_backend(k), "none") != 0;
+}
+
+/*
+ * Whether a tool's chains are leftovers here, and how bad: 1 error, 0 warning, -1 not a leftover.
+ * kube-router's and kube-proxy's depend on server flags: on an agent (or without K3s) routeguard
+ * cannot tell whether the servers turned them off, so they are warnings there.
+ */
+static int leftover_severity(const Evaluation *e, FwOwner owner)
+{
+	const K3sConfig *k = e->h->k3s;
+	bool server = k && k->role == K3S_ROLE_SERVER;
+
+	switch (owner) {
+	case FW_OWNER_FLANNEL:
+		return flannel_runs(e) ? -1 : 1;
+	case FW_OWNER_KUBE_ROUTER:
+		if (!server)
+			return 0;
+		return k3s_value_is_true(&k->disable_network_policy) ? 1 : -1;
+	case FW_OWNER_KUBE_PROXY:
+		if (!e->c->expect.kube_proxy_replacement)
+			return -1;
+		if (!server)
+			return 0;
+		return k3s_value_is_true(&k->disable_kube_proxy) ? 1 : -1;
+	case FW_OWNER_PORTMAP:
+		/* K3s's Flannel conflist chains portmap: its chains are Flannel-era ones. */
+		return flannel_runs(e) ? -1 : 0;
+	default:
+		return -1;
+	}
+}
+
+/* By subject; one subject's chains (families, backends) in a fixed order, so the first one, whose
+ * table and backend the remedy names, is always the same. */
+static int compare_groups(const void *pa, const void *pb)
+{
+	const ChainGroup *a = pa, *b = pb;
+	int d = strcmp(a->subject, b->subject);
+	if (d)
+		return d;
+	if (a->first->backend != b->first->backend)
+		return (int)a->first->backend - (int)b->first->backend;
+	return (int)a->first->family - (int)b->first->family;
+}
+
+/* The glob of firewall.remove that names this chain (or native table), or NULL. */
+static const char *firewall_remove_glob(const Config *c, const char *name)
+{
+	for (size_t i = 0; i < c->firewall.remove.n; i++)
+		if (fnmatch(c->firewall.remove.items[i], name, 0) == 0)
+			return c->firewall.remove.items[i];
+	return NULL;
+}
+
+static const char *iptables_command(const FwChain *ch)
+{
+	bool v6 = ch->family == 10;
+	if (ch->backend == FW_BACKEND_LEGACY)
+		return v6 ? "ip6tables-legacy" : "iptables-legacy";
+	return v6 ? "ip6tables-nft" : "iptables-nft";
+}
+
+/* The length of a glob's literal part for a remedy's example: FLANNEL-, KUBE-ROUTER-, CNI-. */
+static int glob_example_length(const char *chain)
+{
+	size_t skip = strncmp(chain, "KUBE-", 5) == 0 ? 5 : 0;
+	return (int)(skip + strcspn(chain + skip, "-_") + 1);
+}
+
+static void add_chain_group(Evaluation *e, const ChainGroup *g)
+{
+	const FwChain *ch = g->first;
+	const char *target = g->whole_table ? ch->table : ch->name;
+	const char *glob = firewall_remove_glob(e->c, target);
+	bool enforce = e->c->mode == MODE_ENFORCE && glob;
+	char where[160], *message, *remedy;
+
+	format_where(g->where, where, sizeof(where));
+	if (g->whole_table)
+		message = format("%s nftables table %s %s (%zu chain(s)) remains in %s",
+				 fw_owner_to_string(g->owner), fw_family_to_string(ch->family),
+				 ch->table, g->chains, where);
+	else
+		message =
+		    format("%s chain %s remains in table %s (%s); %zu rule(s) jump to it",
+			   fw_owner_to_string(g->owner), ch->name, ch->table, where, g->jumps);
+	if (enforce && g->whole_table)
+		remedy = format("routeguard deletes the table in one transaction "
+				"(firewall.remove matches %s)",
+				glob);
+	else if (enforce)
+		remedy = format("routeguard deletes the chain and the %zu rule(s) jumping to it "
+				"in one transaction (firewall.remove matches %s)",
+				g->jumps, glob);
+	else if (g->whole_table)
+		remedy = format("Add %s to firewall.remove with mode: enforce, or by hand: "
+				"nft delete table %s %s",
+				ch->table, fw_family_to_string(ch->family), ch->table);
+	else
+		remedy = format("Add a glob for it (e.g. %.*s*) to firewall.remove with mode: "
+				"enforce, or by hand: delete the rules jumping to it "
+				"(%s -t %s -S | grep -e '-[jg] %s$'), then "
+				"%s -t %s -F %s and %s -t %s -X %s",
+				glob_example_length(ch->name), ch->name, iptables_command(ch),
+				ch->table, ch->name, iptables_command(ch), ch->table, ch->name,
+				iptables_command(ch), ch->table, ch->name);
+	Finding *f = add(e, CHECK_FIREWALL_LEFTOVERS, g->subject, message, remedy);
+	if (!f)
+		return;
+	f->severity = g->severity;
+	if (!enforce)
+		return;
+	/* Chains that come back fall under the recreate limit as devices do. */
+	size_t recent =
+	    history_recent_removals(e->history, g->subject, e->c->enforce.recreate_window_usec);
+	if (recent >= e->c->enforce.recreate_count) {
+		f->action = ACTION_BACKOFF;
+		free(f->remedy);
+		f->remedy =
+		    format("%s came back after %zu removals within %llu s: what writes "
+			   "%s chains still runs and recreates it; routeguard stops "
+			   "removing it until the window passes. Stop that first",
+			   target, recent,
+			   (unsigned long long)(e->c->enforce.recreate_window_usec / 1000000),
+			   fw_owner_to_string(g->owner));
+		if (!f->remedy)
+			e->error = -ENOMEM;
+		return;
+	}
+	f->remediation = REMEDIATION_REMOVE_CHAIN;
+}
+
+static void check_firewall(Evaluation *e)
+{
+	size_t n, n_groups = 0, allocated = 0;
+	const FwChain *chains = firewall_chains(e->h->firewall, &n);
+	ChainGroup *groups = NULL;
+
+	/* One group per leftover chain, then sorted and merged by subject: a kube-proxy node has
+	 * thousands, and a search per chain would be quadratic. */
+	for (size_t i = 0; i < n && !e->error; i++) {
+		const FwChain *ch = &chains[i];
+		bool xtables = ch->backend == FW_BACKEND_LEGACY ||
+			       firewall_table_is_xtables(ch->family, ch->table);
+		FwOwner owner = xtables
+				    ? (ch->base ? FW_OWNER_NONE : firewall_chain_owner(ch->name))
+				    : firewall_table_owner(ch->table);
+		int severity = leftover_severity(e, owner);
+		if (severity < 0)
+			continue;
+		if (grow((void **)&groups, &allocated, n_groups + 1, sizeof(ChainGroup)) < 0) {
+			e->error = -ENOMEM;
+			break;
+		}
+		ChainGroup *g = &groups[n_groups++];
+		*g = (ChainGroup){
+		    .owner = owner,
+		    .severity = severity ? SEVERITY_ERROR : SEVERITY_WARNING,
+		    .whole_table = !xtables,
+		    .first = ch,
+		    .jumps = xtables ? firewall_jumps_to(e->h->firewall, ch) : 0,
+		    .chains = 1,
+		    .where = 1u << (ch->backend * 8 + family_slot(ch->family)),
+		};
+		/* A native table is one leftover, whatever its chains: subject "TABLE/" + "*". */
+		snprintf(g->subject, sizeof(g->subject), "%s/%s", ch->table,
+			 xtables ? ch->name : "*");
+	}
+	if (n_groups > 1)
+		qsort(groups, n_groups, sizeof(ChainGroup), compare_groups);
+	size_t merged = 0;
+	for (size_t i = 0; i < n_groups; i++) {
+		if (merged > 0 && strcmp(groups[merged - 1].subject, groups[i].subject) == 0) {
+			ChainGroup *g = &groups[merged - 1];
+			g->chains += groups[i].chains;
+			g->jumps += groups[i].jumps;
+			g->where |= groups[i].where;
+			continue;
+		}
+		groups[merged++] = groups[i];
+	}
+	for (size_t i = 0; i < merged && !e->error; i++)
+		add_chain_group(e, &groups[i]);
+	free(groups);
+}
+
+static void check_cni_ipam(Evaluation *e)
+{
+	const HostFacts *h = e->h;
+	bool enforce = e->c->mode == MODE_ENFORCE;
+
+	for (size_t i = 0; i < h->n_cni_networks && !e->error; i++) {
+		const CniNetwork *net = &h->cni_networks[i];
+		const char *bridge = cni_network_bridge(net->name);
+		if (net->n_reservations == 0 || !bridge || netstate_link_by_name(e->ns, bridge))
+			continue;
+		Finding *f = add(
+		    e, CHECK_CNI_IPAM_LEFTOVERS, net->dir,
+		    format("%zu IP reservation(s) of the CNI network %s remain in %s, "
+			   "but its bridge %s is gone",
+			   net->n_reservations, net->name, net->dir, bridge),
+		    enforce ? format("routeguard moves %s to %s in enforce mode (never deletes it)",
+				     net->dir, e->c->cni.quarantine_dir)
+			    : format("Move it out of the way: mv %s %s/ (mode: enforce does this); "
+				     "if the network comes back, its IPAM starts afresh",
+				     net->dir, e->c->cni.quarantine_dir));
+		if (f && enforce)
+			f->remediation = REMEDIATION_QUARANTINE_FILE;
+	}
+}
+
+static void check_leftovers(Evaluation *e)
+{
+	check_vxlan_ports(e);
+	if (e->h->firewall)
+		check_firewall(e);
+	check_cni_ipam(e);
+}
+
 /* ---- Cilium, as its agent, its configuration and its logs show it ---- */
 
 /* The ipv4NativeRoutingCIDR to recommend: K3s's cluster-cidr when known, else ours. */
@@ -734,8 +1065,11 @@ static void add_tunnel_mode(Evaluation *e, const char *subject, const char *what
 		e->error = -ENOMEM;
 		return;
 	}
-	add(e, CHECK_CILIUM_TUNNEL_MODE, subject, format("%s: %s", what, why),
-	    tunnel_mode_remedy(e, cfg));
+	Finding *f = add(e, CHECK_CILIUM_TUNNEL_MODE, subject, format("%s: %s", what, why),
+			 tunnel_mode_remedy(e, cfg));
+	/* The migration guide runs Cilium in tunnel mode on purpose until every node moved. */
+	if (f && e->v->phase.phase == PHASE_MIGRATING)
+		f->severity = SEVERITY_WARNING;
 }
 
 static void summarize_cilium(Evaluation *e, const CiliumFacts *cf, const Link *tunnel)
@@ -1083,6 +1417,7 @@ int evaluate(const Config *c, const NetState *ns, const HostFacts *h, const Hist
 
 	if (!v)
 		return -ENOMEM;
+	phase_detect(ns, h, &v->phase);
 	find_native_device(&e);
 	check_devices(&e);
 	check_routes(&e);
@@ -1091,6 +1426,7 @@ int evaluate(const Config *c, const NetState *ns, const HostFacts *h, const Hist
 	check_cilium(&e);
 	check_cni_files(&e);
 	check_sysctl_and_networkd(&e);
+	check_leftovers(&e);
 	if (e.error)
 		return e.error;
 	if (v->n_findings > 0)
@@ -1101,7 +1437,9 @@ int evaluate(const Config *c, const NetState *ns, const HostFacts *h, const Hist
 		else
 			v->n_warnings++;
 	}
-	v->ready = v->n_errors == 0;
+	/* Ready means ready for native routing: a node in any other phase is not, even without
+	 * an error (a tunnel-mode or migrating node has none by design). */
+	v->ready = v->n_errors == 0 && v->phase.phase == PHASE_NATIVE;
 	*ret = TAKE_PTR(v);
 	return 0;
 }

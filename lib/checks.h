@@ -15,6 +15,7 @@
 #include "config.h"
 #include "hostfacts.h"
 #include "netstate.h"
+#include "phase.h"
 
 typedef enum Action {
 	ACTION_NONE,
@@ -30,6 +31,8 @@ typedef enum Remediation {
 	REMEDIATION_ALERT_ONLY,
 	REMEDIATION_REMOVE_DEVICE,
 	REMEDIATION_QUARANTINE_FILE,
+	REMEDIATION_REMOVE_CHAIN, /* a firewall-leftovers chain (or native table) firewall.remove
+				     names */
 } Remediation;
 
 typedef struct Finding {
@@ -43,9 +46,12 @@ typedef struct Finding {
 	uint32_t ifindex; /* for devices */
 } Finding;
 
-/* When each device name was removed, for the recreate limit. */
+#define REMOVAL_NAME_MAX 128
+
+/* When each device name (or firewall-leftovers subject, TABLE/CHAIN) was removed, for the
+ * recreate limit. */
 typedef struct RemovalHistory {
-	char name[IFNAMSIZ];
+	char name[REMOVAL_NAME_MAX];
 	uint64_t *times_usec; /* CLOCK_REALTIME, oldest first */
 	size_t n_times;
 } RemovalHistory;
@@ -75,6 +81,7 @@ typedef struct Verdict {
 	const char *cilium_source; /* "agent", "config-map", "devices", "none" */
 	const char *cilium_agent;  /* "running", "failing", "absent" */
 	const char *cilium_api;	   /* the agent's API: "reachable", "unreachable", "not-asked" */
+	PhaseFacts phase; /* its Link pointers point into the NetState evaluated */
 } Verdict;
 
 Verdict *verdict_free(Verdict *v);

@@ -31,6 +31,9 @@ typedef enum CheckId {
 	CHECK_CONFIG_RELOAD_FAILED,
 	CHECK_CILIUM_AGENT_FAILING,
 	CHECK_CILIUM_CONFIG_MISMATCH,
+	CHECK_FIREWALL_LEFTOVERS,
+	CHECK_VXLAN_PORT_CONFLICT,
+	CHECK_CNI_IPAM_LEFTOVERS,
 	_CHECK_MAX,
 	_CHECK_INVALID = -EINVAL,
 } CheckId;
@@ -57,6 +60,7 @@ typedef enum SubjectKind {
 	/* what shows Cilium's state: cilium-agent, a key of its configuration (routing-mode), or
 	 * its device (cilium_vxlan), by the evidence at hand */
 	SUBJECT_CILIUM,
+	SUBJECT_CHAIN,	 /* a packet-filter chain as TABLE/CHAIN: nat/FLANNEL-POSTRTG */
 } SubjectKind;
 
 /* The journald transitions of a check, each with its own MESSAGE_ID. */

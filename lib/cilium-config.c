@@ -36,6 +36,7 @@ void cilium_config_view_clear(CiliumConfigView *v)
 	free(v->kube_proxy_replacement);
 	free(v->ipam);
 	free(v->config_sources);
+	free(v->custom_cni_conf);
 	*v = (CiliumConfigView){};
 }
 
@@ -55,6 +56,7 @@ static char **key_field(CiliumConfigView *v, const char *key)
 	    {"kube-proxy-replacement", offsetof(CiliumConfigView, kube_proxy_replacement)},
 	    {"ipam", offsetof(CiliumConfigView, ipam)},
 	    {"config-sources", offsetof(CiliumConfigView, config_sources)},
+	    {"custom-cni-conf", offsetof(CiliumConfigView, custom_cni_conf)},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(KEYS); i++)
 		if (strcmp(KEYS[i].key, key) == 0)

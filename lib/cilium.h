@@ -62,6 +62,8 @@ typedef struct CiliumConfigView {
 	char *kube_proxy_replacement;
 	char *ipam;
 	char *config_sources;
+	/* "true" under the migration guide's cni.customConf: Cilium writes no CNI file */
+	char *custom_cni_conf;
 	size_t n_keys;
 } CiliumConfigView;
 

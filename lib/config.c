@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "fileutil.h"
+#include "firewall.h"
 #include "protect.h"
 #include "yamlutil.h"
 
@@ -334,6 +335,32 @@ static int check_device_glob(Loader *l, yaml_node_t *node, const char *s)
 	return 0;
 }
 
+static int parse_duration(Loader *l, yaml_node_t *node, const char *s, uint64_t *ret);
+
+/* What iptables and nft accept in a chain or table name, and fnmatch(3)'s specials. */
+static int check_chain_glob(Loader *l, yaml_node_t *node, const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 255 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					   "0123456789-_.*?[]!") != n)
+		return fail(l, node, "%s: found '%s', expected a chain name or glob such as FLANNEL-*",
+			    l->key, s);
+	if (strncmp(s, "CILIUM_", 7) == 0 || strncmp(s, "OLD_CILIUM_", 11) == 0 ||
+	    strncmp(s, "cilium", 6) == 0)
+		return fail(l, node, "%s: found '%s', expected a chain that may be removed: Cilium's chains are never removed",
+			    l->key, s);
+	if (strcspn(s, "*?[") == n && firewall_chain_owner(s) == FW_OWNER_NONE &&
+	    firewall_table_owner(s) == FW_OWNER_NONE)
+		return fail(l, node, "%s: found '%s', expected a chain of Flannel, kube-router, kube-proxy or portmap (or their nftables table): only those are ever removed",
+			    l->key, s);
+	return 0;
+}
+
+static int parse_chain_globs(Loader *l, yaml_node_t *node, void *field)
+{
+	return parse_string_list(l, node, field, check_chain_glob);
+}
+
 static int parse_path_list(Loader *l, yaml_node_t *node, void *field)
 {
 	return parse_string_list(l, node, field, check_absolute);
@@ -632,6 +659,12 @@ static const KeySpec CILIUM_KEYS[] = {
 	{},
 };
 
+static const KeySpec FIREWALL_KEYS[] = {
+	{"poll-interval", parse_poll_interval, FIELD(firewall.poll_interval_usec), NULL},
+	{"remove", parse_chain_globs, FIELD(firewall.remove), NULL},
+	{},
+};
+
 static const KeySpec TOP_KEYS[] = {
 	{"mode", parse_mode, FIELD(mode), NULL},
 	{"native-routing-cidr", parse_cidr, FIELD(native_routing_cidr), NULL},
@@ -644,6 +677,7 @@ static const KeySpec TOP_KEYS[] = {
 	{"enforce", NULL, 0, ENFORCE_KEYS},
 	{"metrics", NULL, 0, METRICS_KEYS},
 	{"cilium", NULL, 0, CILIUM_KEYS},
+	{"firewall", NULL, 0, FIREWALL_KEYS},
 	{},
 };
 
@@ -795,6 +829,7 @@ static int config_new_default(const char *path, Config **ret)
 		{"flannel-v6.*", "vxlan"},
 		{"flannel-wg*", "wireguard"},
 		{"cni0", "bridge"},
+		{"kube-ipvs0", "dummy"}, /* kube-proxy's IPVS mode leaves it */
 	};
 
 	if (!c)
@@ -805,6 +840,7 @@ static int config_new_default(const char *path, Config **ret)
 	c->enforce.recreate_count = 5;
 	c->enforce.recreate_window_usec = 60 * 1000000ULL;
 	c->enforce.bridge_with_ports = BRIDGE_WITH_PORTS_PENDING;
+	c->firewall.poll_interval_usec = 60 * 1000000ULL;
 	if (!(c->path = strdup(path)) || !(c->native_device = strdup("auto")) ||
 	    !(c->k3s.config = strdup("/etc/rancher/k3s/config.yaml")) ||
 	    !(c->cni.quarantine_dir = strdup("/var/lib/routeguard/quarantine")) ||
@@ -847,6 +883,7 @@ Config *config_free(Config *c)
 	free(c->cilium.socket);
 	free(c->cilium.kubelet_pods_dir);
 	free(c->cilium.pod_logs_dir);
+	string_list_clear(&c->firewall.remove);
 	free(c);
 	return NULL;
 }

@@ -77,6 +77,10 @@ typedef struct Config {
 		char *pod_logs_dir;
 		uint64_t poll_interval_usec;
 	} cilium;
+	struct {
+		uint64_t poll_interval_usec; /* legacy xtables only: nf_tables sends events */
+		StringList remove;	     /* chain (or native table) globs removed in enforce */
+	} firewall;
 } Config;
 
 #define CONFIG_ERROR_MAX 512

@@ -35,6 +35,7 @@ HostFacts *hostfacts_free(HostFacts *h)
 	free(h->flannel_subnet_env);
 	free(h->flannel_network);
 	k3sconfig_free(h->k3s);
+	cni_networks_free(h->cni_networks, h->n_cni_networks);
 	free(h);
 	return NULL;
 }
@@ -258,7 +259,8 @@ int hostfacts_load(const Config *c, const char *root, HostFacts **ret)
 	if ((r = read_ip_forward(h)) < 0 || (r = read_networkd(h, root)) < 0 ||
 	    (r = read_flannel_subnet_env(h, root)) < 0 ||
 	    (r = k3sconfig_load(root, c->k3s.config_set ? c->k3s.config : NULL,
-				c->k3s.units_set ? &c->k3s.units : NULL, &h->k3s)) < 0)
+				c->k3s.units_set ? &c->k3s.units : NULL, &h->k3s)) < 0 ||
+	    (r = cni_networks_load(root, &h->cni_networks, &h->n_cni_networks)) < 0)
 		return r;
 	*ret = TAKE_PTR(h);
 	return 0;

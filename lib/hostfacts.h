@@ -12,7 +12,9 @@
 #include <stddef.h>
 
 #include "cilium.h"
+#include "cniipam.h"
 #include "config.h"
+#include "firewall.h"
 #include "k3sconfig.h"
 #include "macro.h"
 
@@ -43,6 +45,13 @@ typedef struct HostFacts {
 	/* Cilium as read from its socket, configuration directory and logs; NULL when not read.
 	 * Borrowed: the daemon keeps it across host-file reloads (it has triggers of its own). */
 	const CiliumFacts *cilium;
+
+	CniNetwork *cni_networks; /* host-local IPAM directories */
+	size_t n_cni_networks;
+
+	/* The packet filter's chains; borrowed (the daemon's mirror, or preflight's one reading),
+	 * NULL when not read: firewall-leftovers is then not evaluated. */
+	const Firewall *firewall;
 } HostFacts;
 
 HostFacts *hostfacts_free(HostFacts *h);

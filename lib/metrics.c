@@ -76,6 +76,14 @@ int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **
 	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
 	fprintf(f, "routeguard_cilium_routing_mode{mode=\"%s\",source=\"%s\"} 1\n",
 		mode ? mode : "unknown", v->cilium_source ? v->cilium_source : "none");
+	/* Every phase, the node's at 1: one series per phase keeps an absent phase a 0. */
+	header(f, "routeguard_phase", "gauge",
+	       "The node's phase in a Flannel-to-Cilium move; the current one is 1.");
+	for (Phase p = PHASE_FLANNEL; p <= _PHASE_MAX; p++) {
+		Phase shown = p == _PHASE_MAX ? PHASE_UNKNOWN : p; /* unknown listed last */
+		fprintf(f, "routeguard_phase{phase=\"%s\"} %d\n", phase_to_string(shown),
+			v->phase.phase == shown);
+	}
 	header(f, "routeguard_info", "gauge", "routeguard's version and mode.");
 	fprintf(f, "routeguard_info{version=\"%s\",mode=\"%s\"} 1\n", in->version,
 		mode_to_string(in->config->mode));

@@ -90,6 +90,7 @@ int status_to_json(const StatusInput *in, json_object **ret)
 	add_counter(netstate, "routes-kept", netstate_routes_kept(in->netstate));
 	add_counter(netstate, "routes-seen", netstate_routes_seen(in->netstate));
 	json_object_object_add(o, "netstate", netstate);
+	json_object_object_add(o, "phase", json_object_new_string(phase_to_string(v->phase.phase)));
 
 	json_object *cilium = json_object_new_object();
 	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);

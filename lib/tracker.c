@@ -211,7 +211,7 @@ int tracker_from_json(Tracker *t, json_object *o)
 	for (size_t i = 0; i < json_object_array_length(removals); i++) {
 		json_object *rm = json_object_array_get_idx(removals, i), *times;
 		const char *name = string_field(rm, "name");
-		if (!name || strlen(name) >= IFNAMSIZ || !json_object_object_get_ex(rm, "times-usec", &times) ||
+		if (!name || strlen(name) >= REMOVAL_NAME_MAX || !json_object_object_get_ex(rm, "times-usec", &times) ||
 		    !json_object_is_type(times, json_type_array))
 			return -EINVAL;
 		for (size_t j = 0; j < json_object_array_length(times) && j < REMOVALS_PER_NAME_MAX; j++) {

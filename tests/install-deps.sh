@@ -3,7 +3,8 @@
 # installs nothing when everything is there. Used by tests/run.sh and tests/demo.sh.
 set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config clang libclang-rt-dev
-	libmnl-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libyaml-dev libjson-c-dev libcurl4-openssl-dev libcmocka-dev
+	libmnl-dev libnftnl-dev libiptc-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libyaml-dev
+	libjson-c-dev libcurl4-openssl-dev libcmocka-dev iptables nftables
 	iproute2 python3 valgrind bc man-db prometheus prometheus-node-exporter
 	debhelper lintian dpkg-dev debootstrap systemd-container reprepro gnupg)
 

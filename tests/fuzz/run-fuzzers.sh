@@ -8,8 +8,9 @@ here=$(dirname "$(realpath "$0")")
 work=$(mktemp -d /tmp/routeguard-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/rtnl" "$work/config" "$work/k3sconfig" "$work/k3sunit" "$work/unitfile" "$work/varlink" "$work/cilium-agent" "$work/cilium-log"
+mkdir -p "$work/rtnl" "$work/config" "$work/k3sconfig" "$work/k3sunit" "$work/unitfile" "$work/varlink" "$work/cilium-agent" "$work/cilium-log" "$work/nft"
 cp "$here"/../unit/data/*.dump "$work/rtnl/"
+cp "$here"/../unit/data/*.nft "$work/nft/"
 cp "$here"/corpus/config/* "$work/config/"
 cp "$here"/corpus/k3sconfig/* "$work/k3sconfig/"
 cp "$here"/corpus/unitfile/* "$work/unitfile/"
@@ -17,7 +18,7 @@ cp "$here"/corpus/k3sunit/* "$work/k3sunit/"
 cp "$here"/corpus/varlink/* "$work/varlink/"
 cp "$here"/../unit/data/cilium/*.json "$work/cilium-agent/"
 cp "$here"/../unit/data/cilium/*.log "$work/cilium-log/"
-for target in rtnl config k3sconfig k3sunit unitfile varlink cilium-agent cilium-log; do
+for target in rtnl config k3sconfig k3sunit unitfile varlink cilium-agent cilium-log nft; do
 	[[ -x $build/tests/fuzz-$target ]] || { echo "run-fuzzers: $build/tests/fuzz-$target is missing: build the fuzz preset" >&2; exit 1; }
 	echo "fuzzing $target for $seconds s"
 	(cd "$work" && "$build/tests/fuzz-$target" -max_total_time="$seconds" -timeout=10 -max_len=65536 \

@@ -21,15 +21,16 @@ wait_ready
 expect_findings "cilium-tunnel-mode cilium_vxlan" \
 	"cni-conflist-conflict $TMP/cni/agent-net.d/10-flannel.conflist" \
 	"flannel-device cni0" "flannel-device flannel.1" \
-	"k3s-flannel-enabled flannel-backend" "route-via-tunnel 10.42.1.0/24"
+	"k3s-flannel-enabled flannel-backend" "route-via-tunnel 10.42.1.0/24" \
+	"vxlan-port-conflict flannel.1"
 status=0
 ctl ready >"$TMP/ready.txt" || status=$?
 ((status == 1)) || fail "ready exited $status, expected 1"
 [[ $(wc -L <"$TMP/ready.txt") -le 80 ]] || fail "ready printed more than 80 characters"
-grep -q "^not ready: 6 errors" "$TMP/ready.txt" || fail "ready said: $(cat "$TMP/ready.txt")"
+grep -q "^not ready: 7 errors" "$TMP/ready.txt" || fail "ready said: $(cat "$TMP/ready.txt")"
 n link show flannel.1 >/dev/null || fail "observe mode removed flannel.1"
 grep -qx "READY=1" "$TMP/notify.log" || fail "no READY=1"
-grep -q "^STATUS=not ready: 6 errors (" "$TMP/notify.log" || fail "STATUS= does not give the verdict"
+grep -q "^STATUS=not ready: 7 errors (" "$TMP/notify.log" || fail "STATUS= does not give the verdict"
 wait_until 5 "the metrics textfile" grep -q "^routeguard_ready 0" "$TMP/metrics/routeguard.prom"
 grep -q 'routeguard_findings{check="flannel-device",severity="error"} 2' "$TMP/metrics/routeguard.prom" ||
 	fail "the metrics do not count the open findings"

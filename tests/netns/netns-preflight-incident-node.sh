@@ -23,7 +23,8 @@ expect_preflight 1 \
 	"flannel-device cni0" \
 	"flannel-device flannel.1" \
 	"k3s-flannel-enabled flannel-backend" \
-	"route-via-tunnel 10.42.1.0/24"
+	"route-via-tunnel 10.42.1.0/24" \
+	"vxlan-port-conflict flannel.1"
 [[ $(helm_value '["routingMode"]') == native ]] || fail "routingMode is not native"
 [[ $(helm_value '["autoDirectNodeRoutes"]') == True ]] || fail "peers are on-link: autoDirectNodeRoutes should be true"
 

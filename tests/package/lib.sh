@@ -10,9 +10,10 @@ pkg_tree=$(realpath "$pkg_here/../..")
 # The cached root lives in the build tree, never among the host's own files.
 pkg_cache=${ROUTEGUARD_ROOT_CACHE:-$pkg_tree/build/nspawn-bookworm}
 # What the root needs beyond minbase: systemd to boot, the package's libraries so that dpkg -i and
-# apt install nothing from the network, python3 for a loopback HTTP server inside the container.
+# apt install nothing from the network (every library in the .deb's Depends: a new one goes here),
+# python3 for a loopback HTTP server inside the container.
 # The list is stamped into the cache: a cache made with another list is made again.
-PKG_INCLUDE=systemd,systemd-sysv,dbus,iproute2,libmnl0,libnl-3-200,libnl-route-3-200,libyaml-0-2,libjson-c5,python3
+PKG_INCLUDE=systemd,systemd-sysv,dbus,iproute2,libmnl0,libnl-3-200,libnl-route-3-200,libyaml-0-2,libjson-c5,libcurl4,libnftnl11,libip4tc2,libip6tc2,python3
 
 tmp=""
 base_root=""

@@ -16,11 +16,22 @@
 
 #include "checks.h"
 #include "helmvalues.h"
+#include "firewall.h"
 #include "netbuild.h"
 #include "testdata.h"
 #include "unit-main.h"
 
-enum { LO = 1, ETH0 = 2, FLANNEL = 3, CNI0 = 4, POD1 = 5, CILIUM_VXLAN = 6, USER_VXLAN = 7 };
+enum {
+	LO = 1,
+	ETH0 = 2,
+	FLANNEL = 3,
+	CNI0 = 4,
+	POD1 = 5,
+	CILIUM_VXLAN = 6,
+	USER_VXLAN = 7,
+	CILIUM_HOST = 8,
+	LXC_POD = 9
+};
 
 typedef struct Node {
 	NetState *ns;
@@ -29,6 +40,7 @@ typedef struct Node {
 	History history;
 	RemovalHistory removals[2];
 	uint64_t times[8];
+	Firewall *fw;
 	CiliumFacts *cilium;
 } Node;
 
@@ -66,6 +78,7 @@ static void free_node(Node *n)
 	netstate_free(n->ns);
 	hostfacts_free(n->h);
 	config_free(n->c);
+	firewall_free(n->fw);
 	cilium_facts_free(n->cilium);
 }
 
@@ -275,6 +288,140 @@ static void recreated_on_agent(Node *n)
 	k3s_agent_defaults(n);
 }
 
+/* ---- leftovers and phases (issue 11) ---- */
+
+static void port_shared_with_cilium(Node *n)
+{
+	nb_vxlan(n->ns, FLANNEL, "flannel.1", 1, 8472, false);
+	nb_link(n->ns, CILIUM_HOST, "cilium_host", "veth", IFF_UP);
+	nb_vxlan(n->ns, CILIUM_VXLAN, "cilium_vxlan", 0, 8472, true);
+}
+
+static void user_vxlan_on_cilium_port(Node *n)
+{
+	nb_vxlan(n->ns, USER_VXLAN, "vxlan-user", 100, 8472, false);
+	nb_vxlan(n->ns, CILIUM_VXLAN, "cilium_vxlan", 0, 8472, true);
+}
+
+/* The migration guide's second overlay on 8473, pods on both CNIs. */
+static void dual_overlay(Node *n)
+{
+	nb_vxlan(n->ns, FLANNEL, "flannel.1", 1, 8472, false);
+	nb_vxlan(n->ns, CILIUM_VXLAN, "cilium_vxlan", 0, 8473, true);
+	nb_link(n->ns, CILIUM_HOST, "cilium_host", "veth", IFF_UP);
+	nb_link(n->ns, CNI0, "cni0", "bridge", IFF_UP);
+	nb_port(n->ns, POD1, "veth1234", CNI0);
+	nb_link(n->ns, LXC_POD, "lxc0a1b2c3d", "veth", IFF_UP);
+}
+
+static void dual_overlay_k3s_new_cidr(Node *n)
+{
+	dual_overlay(n);
+	static const char yaml[] = "flannel-backend: vxlan\ndisable-network-policy: true\n"
+				   "disable-kube-proxy: true\ncluster-cidr: 10.245.0.0/16\n";
+	assert_int_equal(k3sconfig_apply_yaml(n->h->k3s, "config.yaml", yaml, strlen(yaml)), 0);
+	n->h->k3s->role = K3S_ROLE_SERVER;
+}
+
+static void cilium_config(Node *n, const char *const *kv);
+
+/* The migration guide's values: cni.customConf, so Cilium writes no CNI file; tunnel mode. */
+static void custom_conf_only(Node *n)
+{
+	static const char *const kv[] = {"custom-cni-conf", "true", "kube-proxy-replacement", "true",
+					 NULL};
+	cilium_config(n, kv);
+}
+
+static void fw_chain(Node *n, FwBackend b, uint8_t family, const char *table, const char *name,
+		     bool base)
+{
+	FwChain c = {.backend = b, .family = family, .base = base};
+	snprintf(c.table, sizeof(c.table), "%s", table);
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	assert_true(firewall_add_chain(n->fw, &c) >= 0);
+}
+
+static void fw_jump(Node *n, FwBackend b, uint8_t family, const char *table, const char *from,
+		    uint64_t handle, const char *to)
+{
+	FwRule r = {.backend = b, .family = family, .handle = handle};
+	snprintf(r.table, sizeof(r.table), "%s", table);
+	snprintf(r.chain, sizeof(r.chain), "%s", from);
+	snprintf(r.target, sizeof(r.target), "%s", to);
+	assert_true(firewall_add_rule(n->fw, &r) >= 0);
+}
+
+/* What the fixture of tests/netns/firewall-fixture.sh leaves, in short, plus native tables. */
+static void firewall_chains_of_every_tool(Node *n)
+{
+	const FwBackend NFT = FW_BACKEND_NFT, LEGACY = FW_BACKEND_LEGACY;
+	assert_int_equal(firewall_new(&n->fw), 0);
+	n->h->firewall = n->fw;
+	fw_chain(n, NFT, 2, "nat", "POSTROUTING", true);
+	fw_chain(n, NFT, 2, "nat", "FLANNEL-POSTRTG", false);
+	fw_jump(n, NFT, 2, "nat", "POSTROUTING", 5, "FLANNEL-POSTRTG");
+	fw_jump(n, NFT, 2, "nat", "POSTROUTING", 6, "FLANNEL-POSTRTG");
+	fw_chain(n, NFT, 10, "nat", "FLANNEL-POSTRTG", false);
+	fw_jump(n, NFT, 10, "nat", "POSTROUTING", 3, "FLANNEL-POSTRTG");
+	fw_chain(n, LEGACY, 2, "filter", "FLANNEL-FWD", false);
+	fw_jump(n, LEGACY, 2, "filter", "FORWARD", 1, "FLANNEL-FWD");
+	fw_chain(n, NFT, 2, "filter", "KUBE-ROUTER-INPUT", false);
+	fw_chain(n, NFT, 2, "nat", "KUBE-SVC-NPX46M4PTMTKRN6Y", false);
+	fw_chain(n, NFT, 2, "nat", "CNI-HOSTPORT-DNAT", false);
+	/* never leftovers: the kubelet's, Cilium's, a user's, the built-ins */
+	fw_chain(n, NFT, 2, "filter", "KUBE-FIREWALL", false);
+	fw_chain(n, NFT, 2, "mangle", "KUBE-IPTABLES-HINT", false);
+	fw_chain(n, NFT, 2, "nat", "CILIUM_POST_nat", false);
+	fw_chain(n, NFT, 2, "nat", "OLD_CILIUM_POST_nat", false);
+	fw_chain(n, NFT, 2, "filter", "ADMIN-SSH", false);
+	/* native tables: one finding each */
+	fw_chain(n, NFT, 2, "flannel-ipv4", "postrtg", true);
+	fw_chain(n, NFT, 2, "flannel-ipv4", "forward", true);
+	fw_chain(n, NFT, 2, "kube-proxy", "services", false);
+	fw_chain(n, NFT, 1, "my-own", "input", true);
+}
+
+static void firewall_after_the_move(Node *n)
+{
+	k3s_server_ready(n);
+	firewall_chains_of_every_tool(n);
+}
+
+static void firewall_on_a_flannel_node(Node *n)
+{
+	nb_vxlan(n->ns, FLANNEL, "flannel.1", 1, 8472, false);
+	firewall_chains_of_every_tool(n);
+}
+
+static void firewall_on_an_agent(Node *n)
+{
+	k3s_agent_defaults(n);
+	firewall_chains_of_every_tool(n);
+}
+
+static void add_network(Node *n, const char *name, size_t reservations)
+{
+	n->h->cni_networks =
+	    realloc(n->h->cni_networks, (n->h->n_cni_networks + 1) * sizeof(CniNetwork));
+	CniNetwork *net = &n->h->cni_networks[n->h->n_cni_networks++];
+	net->name = strdup(name);
+	assert_int_equal(asprintf(&net->dir, "/var/lib/cni/networks/%s", name) > 0, 1);
+	net->n_reservations = reservations;
+}
+
+static void ipam_leftovers(Node *n)
+{
+	add_network(n, "cbr0", 3);
+	add_network(n, "other-net", 2); /* its bridge is not known: not judged */
+}
+
+static void ipam_in_use(Node *n)
+{
+	add_network(n, "cbr0", 3);
+	nb_link(n->ns, CNI0, "cni0", "bridge", IFF_UP);
+}
+
 /* ---- Cilium as the node shows it ---- */
 
 static CiliumFacts *cilium(Node *n)
@@ -480,6 +627,57 @@ static const Scenario SCENARIOS[] = {
 	 {"flannel-device flannel.1 error none"}, false},
 	{"flannel.1 recreated on an agent", "mode: enforce\n", recreated_on_agent,
 	 {"device-recreated flannel.1 error none", "flannel-device flannel.1 error backoff"}, false},
+	{"flannel.1 and cilium_vxlan on one port", NULL, port_shared_with_cilium,
+	 {"cilium-tunnel-mode cilium_vxlan error none", "flannel-device flannel.1 error none",
+	  "vxlan-port-conflict flannel.1 error none"}, false},
+	{"a user's vxlan on Cilium's port", NULL, user_vxlan_on_cilium_port,
+	 {"cilium-tunnel-mode cilium_vxlan error none", "tunnel-device vxlan-user error none",
+	  "vxlan-port-conflict vxlan-user error none"}, false},
+	{"dual overlay, migrating, observe", NULL, dual_overlay,
+	 {"cilium-tunnel-mode cilium_vxlan warning none", "flannel-device cni0 error none",
+	  "flannel-device flannel.1 error none"}, false},
+	{"dual overlay, migrating, enforce", "mode: enforce\nenforce: {bridge-with-ports: remove}\n",
+	 dual_overlay,
+	 {"cilium-tunnel-mode cilium_vxlan warning none", "flannel-device cni0 error pending",
+	  "flannel-device flannel.1 error pending"}, false},
+	{"dual overlay with the guide's new pod CIDR", NULL, dual_overlay_k3s_new_cidr,
+	 {"cilium-tunnel-mode cilium_vxlan warning none", "flannel-device cni0 error none",
+	  "flannel-device flannel.1 error none", "k3s-flannel-enabled flannel-backend error none",
+	  "cluster-cidr-mismatch cluster-cidr warning none"}, false},
+	{"cni.customConf alone: migrating, tunnel mode a warning, not ready", NULL, custom_conf_only,
+	 {"cilium-tunnel-mode routing-mode warning none"}, false},
+	{"firewall leftovers after the move", NULL, firewall_after_the_move,
+	 {"firewall-leftovers filter/FLANNEL-FWD error none",
+	  "firewall-leftovers filter/KUBE-ROUTER-INPUT error none",
+	  "firewall-leftovers flannel-ipv4/* error none",
+	  "firewall-leftovers kube-proxy/* error none",
+	  "firewall-leftovers nat/CNI-HOSTPORT-DNAT warning none",
+	  "firewall-leftovers nat/FLANNEL-POSTRTG error none",
+	  "firewall-leftovers nat/KUBE-SVC-NPX46M4PTMTKRN6Y error none"}, false},
+	{"firewall leftovers, kube-proxy kept on purpose",
+	 "expect: {kube-proxy-replacement: false}\n", firewall_after_the_move,
+	 {"firewall-leftovers filter/FLANNEL-FWD error none",
+	  "firewall-leftovers filter/KUBE-ROUTER-INPUT error none",
+	  "firewall-leftovers flannel-ipv4/* error none",
+	  "firewall-leftovers nat/CNI-HOSTPORT-DNAT warning none",
+	  "firewall-leftovers nat/FLANNEL-POSTRTG error none"}, false},
+	{"Flannel's chains while Flannel runs", NULL, firewall_on_a_flannel_node,
+	 {"flannel-device flannel.1 error none",
+	  "firewall-leftovers filter/KUBE-ROUTER-INPUT warning none",
+	  "firewall-leftovers kube-proxy/* warning none",
+	  "firewall-leftovers nat/KUBE-SVC-NPX46M4PTMTKRN6Y warning none"}, false},
+	{"firewall leftovers on an agent", NULL, firewall_on_an_agent,
+	 {"firewall-leftovers filter/FLANNEL-FWD error none",
+	  "firewall-leftovers filter/KUBE-ROUTER-INPUT warning none",
+	  "firewall-leftovers flannel-ipv4/* error none",
+	  "firewall-leftovers kube-proxy/* warning none",
+	  "firewall-leftovers nat/CNI-HOSTPORT-DNAT warning none",
+	  "firewall-leftovers nat/FLANNEL-POSTRTG error none",
+	  "firewall-leftovers nat/KUBE-SVC-NPX46M4PTMTKRN6Y warning none"}, false},
+	{"IPAM reservations of a gone bridge", NULL, ipam_leftovers,
+	 {"cni-ipam-leftovers /var/lib/cni/networks/cbr0 warning none"}, true},
+	{"IPAM reservations of a bridge in use", NULL, ipam_in_use,
+	 {"flannel-device cni0 error none"}, false},
 	{"the incident: tunnel: disabled ignored, the agent dies", NULL, incident,
 	 {"cilium-agent-failing cilium-agent error none", "cilium-tunnel-mode routing-mode error none",
 	  "flannel-device cni0 error none", "flannel-device flannel.1 error none",
@@ -714,6 +912,149 @@ static void test_remediation_and_words(void **state)
 	free_node(&n);
 }
 
+/* The words of issue 11's checks, and what the enforcer may do about them. */
+static void test_leftover_words(void **state)
+{
+	Verdict *v;
+	Node n;
+
+	Scenario s = *scenario("firewall leftovers after the move");
+	s.config = "mode: enforce\nfirewall: {remove: [FLANNEL-*, kube-proxy]}\n";
+	run_scenario(&s, &v, &n);
+	const Finding *f = find(v, "firewall-leftovers", "nat/FLANNEL-POSTRTG");
+	assert_string_equal(f->message, "Flannel's chain FLANNEL-POSTRTG remains in table nat "
+					"(nf_tables ip, ip6); 3 rule(s) jump to it");
+	assert_int_equal(f->remediation, REMEDIATION_REMOVE_CHAIN);
+	assert_non_null(strstr(f->remedy, "one transaction (firewall.remove matches FLANNEL-*)"));
+	f = find(v, "firewall-leftovers", "filter/FLANNEL-FWD");
+	assert_string_equal(f->message, "Flannel's chain FLANNEL-FWD remains in table filter "
+					"(legacy xtables ip); 1 rule(s) jump to it");
+	assert_int_equal(f->remediation, REMEDIATION_REMOVE_CHAIN);
+	f = find(v, "firewall-leftovers", "kube-proxy/*");
+	assert_int_equal(f->remediation, REMEDIATION_REMOVE_CHAIN);
+	assert_non_null(strstr(f->message, "kube-proxy's nftables table ip kube-proxy"));
+	/* not named by firewall.remove: alert only, with the commands to do it by hand */
+	f = find(v, "firewall-leftovers", "filter/KUBE-ROUTER-INPUT");
+	assert_int_equal(f->remediation, REMEDIATION_ALERT_ONLY);
+	assert_non_null(strstr(f->remedy, "iptables-nft -t filter -X KUBE-ROUTER-INPUT"));
+	assert_non_null(strstr(f->remedy, "(e.g. KUBE-ROUTER-*)"));
+	assert_non_null(strstr(find(v, "firewall-leftovers", "flannel-ipv4/*")->remedy,
+			       "nft delete table ip flannel-ipv4"));
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("flannel.1 and cilium_vxlan on one port"), &v, &n);
+	f = find(v, "vxlan-port-conflict", "flannel.1");
+	assert_non_null(strstr(f->message, "flannel.1 and cilium_vxlan are both VXLAN devices on "
+					   "UDP port 8472"));
+	assert_non_null(strstr(f->remedy, "tunnelPort=8473"));
+	assert_int_equal(v->phase.phase, PHASE_UNKNOWN);
+	verdict_free(v);
+	free_node(&n);
+
+	run_scenario(scenario("dual overlay, migrating, enforce"), &v, &n);
+	f = find(v, "flannel-device", "cni0");
+	assert_non_null(strstr(f->message, "1 pod(s) still attached to it"));
+	assert_int_equal(f->remediation, REMEDIATION_ALERT_ONLY);
+	assert_non_null(strstr(f->remedy, "The node is migrating to Cilium"));
+	assert_int_equal(find(v, "flannel-device", "flannel.1")->remediation,
+			 REMEDIATION_ALERT_ONLY);
+	verdict_free(v);
+	free_node(&n);
+
+	Scenario ipam = *scenario("IPAM reservations of a gone bridge");
+	ipam.config = "mode: enforce\n";
+	run_scenario(&ipam, &v, &n);
+	f = find(v, "cni-ipam-leftovers", "/var/lib/cni/networks/cbr0");
+	assert_string_equal(f->message, "3 IP reservation(s) of the CNI network cbr0 remain in "
+					"/var/lib/cni/networks/cbr0, but its bridge cni0 is gone");
+	assert_int_equal(f->remediation, REMEDIATION_QUARANTINE_FILE);
+	verdict_free(v);
+	free_node(&n);
+
+	Scenario env = *scenario("Flannel's leftovers, observe");
+	run_scenario(&env, &v, &n);
+	verdict_free(v);
+	n.h->flannel_subnet_env = strdup("/run/flannel/subnet.env");
+	assert_int_equal(evaluate(n.c, n.ns, n.h, &n.history, &v), 0);
+	assert_non_null(strstr(find(v, "flannel-device", "flannel.1")->message,
+			       "Flannel's state file /run/flannel/subnet.env is still there"));
+	verdict_free(v);
+	free_node(&n);
+}
+
+/* The phase of each kind of node, the step of the guide, and readiness only in native. */
+static void test_phases(void **state)
+{
+	static const struct {
+		const char *scenario;
+		Phase phase;
+		MigrationStep step;
+	} cases[] = {
+	    {"a clean L2 node", PHASE_NATIVE, MIGRATION_STEP_NONE},
+	    {"Flannel's leftovers, observe", PHASE_FLANNEL, MIGRATION_STEP_NONE},
+	    {"a bridge with a pod, enforce", PHASE_FLANNEL, MIGRATION_STEP_NONE},
+	    {"Cilium's own devices, tunnel mode", PHASE_TUNNEL, MIGRATION_STEP_NONE},
+	    {"a glob over protected devices", PHASE_NATIVE, MIGRATION_STEP_NONE},
+	    {"flannel.1 and cilium_vxlan on one port", PHASE_UNKNOWN, MIGRATION_STEP_NONE},
+	    {"dual overlay, migrating, observe", PHASE_MIGRATING, MIGRATION_STEP_SWITCHED},
+	    {"cni.customConf alone: migrating, tunnel mode a warning, not ready", PHASE_MIGRATING,
+	     MIGRATION_STEP_BESIDE},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		Verdict *v;
+		Node n;
+		run_scenario(scenario(cases[i].scenario), &v, &n);
+		if (v->phase.phase != cases[i].phase || v->phase.step != cases[i].step)
+			fail_msg("%s: phase %s step %d, expected %s step %d", cases[i].scenario,
+				 phase_to_string(v->phase.phase), v->phase.step,
+				 phase_to_string(cases[i].phase), cases[i].step);
+		if (v->ready)
+			assert_int_equal(v->phase.phase, PHASE_NATIVE);
+		verdict_free(v);
+		free_node(&n);
+	}
+
+	/* The guide's steps on one node: Cilium beside Flannel, pods on both, all moved. */
+	Node n = {};
+	Verdict *v;
+	base_node(&n);
+	configure(&n, NULL);
+	nb_vxlan(n.ns, FLANNEL, "flannel.1", 1, 8472, false);
+	nb_vxlan(n.ns, CILIUM_VXLAN, "cilium_vxlan", 0, 8473, true);
+	nb_link(n.ns, CNI0, "cni0", "bridge", IFF_UP);
+	nb_port(n.ns, POD1, "veth1234", CNI0);
+	assert_int_equal(evaluate(n.c, n.ns, n.h, &n.history, &v), 0);
+	assert_int_equal(v->phase.step, MIGRATION_STEP_BESIDE);
+	assert_non_null(strstr(migration_step_text(v->phase.step),
+			       "io.cilium.migration/cilium-default=true"));
+	verdict_free(v);
+	nb_link(n.ns, LXC_POD, "lxc0a1b2c3d", "veth", IFF_UP);
+	assert_int_equal(evaluate(n.c, n.ns, n.h, &n.history, &v), 0);
+	assert_int_equal(v->phase.step, MIGRATION_STEP_SWITCHED);
+	assert_int_equal(v->phase.flannel_pods, 1);
+	assert_int_equal(v->phase.cilium_pods, 1);
+	verdict_free(v);
+	nb_del_link(n.ns, POD1);
+	assert_int_equal(evaluate(n.c, n.ns, n.h, &n.history, &v), 0);
+	assert_int_equal(v->phase.phase, PHASE_MIGRATING); /* the second overlay */
+	assert_int_equal(v->phase.step, MIGRATION_STEP_MOVED);
+	verdict_free(v);
+	/* Flannel gone: Cilium alone in tunnel mode */
+	nb_del_link(n.ns, FLANNEL);
+	nb_del_link(n.ns, CNI0);
+	assert_int_equal(evaluate(n.c, n.ns, n.h, &n.history, &v), 0);
+	assert_int_equal(v->phase.phase, PHASE_TUNNEL);
+	verdict_free(v);
+	/* native routing: no tunnel device */
+	nb_del_link(n.ns, CILIUM_VXLAN);
+	assert_int_equal(evaluate(n.c, n.ns, n.h, &n.history, &v), 0);
+	assert_int_equal(v->phase.phase, PHASE_NATIVE);
+	assert_true(v->ready);
+	verdict_free(v);
+	free_node(&n);
+}
+
 static void test_evaluate_is_deterministic(void **state)
 {
 	Verdict *a, *b;
@@ -847,6 +1188,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_remediation_and_words),
+		cmocka_unit_test(test_leftover_words),
+		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_evaluate_is_deterministic),
 		cmocka_unit_test(test_helm_values),
 		cmocka_unit_test(test_helm_values_hetzner_exact),

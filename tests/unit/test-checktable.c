@@ -39,7 +39,7 @@ static void test_unknown_ids_and_names(void **state)
 static void test_device_subjects(void **state)
 {
 	static const CheckId devices[] = {CHECK_FLANNEL_DEVICE, CHECK_TUNNEL_DEVICE,
-					  CHECK_MTU_MISMATCH, CHECK_DEVICE_RECREATED};
+					  CHECK_MTU_MISMATCH, CHECK_DEVICE_RECREATED, CHECK_VXLAN_PORT_CONFLICT};
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
@@ -64,6 +64,10 @@ static void test_kinds_and_severities(void **state)
 	assert_int_equal(check_info(CHECK_MTU_MISMATCH)->severity, SEVERITY_WARNING);
 	assert_int_equal(check_info(CHECK_NEXTHOP_NOT_ONLINK)->severity, SEVERITY_ERROR);
 	assert_int_equal(check_info(CHECK_NETWORKD_FOREIGN_ROUTES)->subject, SUBJECT_FILE);
+	assert_int_equal(check_info(CHECK_FIREWALL_LEFTOVERS)->subject, SUBJECT_CHAIN);
+	assert_int_equal(check_info(CHECK_FIREWALL_LEFTOVERS)->severity, SEVERITY_ERROR);
+	assert_int_equal(check_info(CHECK_CNI_IPAM_LEFTOVERS)->severity, SEVERITY_WARNING);
+	assert_int_equal(check_info(CHECK_CNI_IPAM_LEFTOVERS)->subject, SUBJECT_FILE);
 	assert_string_equal(severity_to_string(SEVERITY_ERROR), "error");
 	assert_string_equal(severity_to_string(SEVERITY_WARNING), "warning");
 }

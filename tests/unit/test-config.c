@@ -30,7 +30,7 @@ static const struct {
 	{"native-routing-cidr: 0.0.0.0/0\n", "t.yaml:1:22: native-routing-cidr: found '0.0.0.0/0', expected a CIDR narrower than /0"},
 	{"native-routing-cidr: [10.42.0.0/16]\n", "t.yaml:1:22: native-routing-cidr: found a list, expected a single value"},
 	{"native-routing-cidr: 10.42.0.0/33\n", "t.yaml:1:22: native-routing-cidr: found '10.42.0.0/33', expected a CIDR such as 10.42.0.0/16"},
-	{CIDR "nativ-device: eth0\n", "t.yaml:2:1: unknown key 'nativ-device', expected one of: mode, native-routing-cidr, native-device, peers, expect, k3s, cni, devices, enforce, metrics, cilium"},
+	{CIDR "nativ-device: eth0\n", "t.yaml:2:1: unknown key 'nativ-device', expected one of: mode, native-routing-cidr, native-device, peers, expect, k3s, cni, devices, enforce, metrics, cilium, firewall"},
 	{CIDR "mode: enforcing\n", "t.yaml:2:7: mode: found 'enforcing', expected observe or enforce"},
 	{CIDR "mode: {enforce: true}\n", "t.yaml:2:7: mode: found a mapping, expected a single value"},
 	{CIDR "native-device: averyveryverylongname\n", "t.yaml:2:16: native-device: found 'averyveryverylongname', expected auto or a device name (1-15 characters, no '/', ':' or spaces)"},
@@ -81,6 +81,13 @@ static const struct {
 	{CIDR "mode: *nothing\n", "t.yaml:2:7: YAML syntax: found undefined alias"},
 	{"native-routing-cidr: 10.42.0.0/16\n\tmode: observe\n", "t.yaml:2:1: YAML syntax: found a tab character that violates indentation while scanning a plain scalar"},
 	{"native-routing-cidr: 10.42.0.0/16\npeers: [{a: 1}]\n", "t.yaml:2:9: peers: found a mapping, expected a single value"},
+	{CIDR "firewall: {poll-interval: 0s}\n", "t.yaml:2:27: firewall.poll-interval: found '0s', expected a duration longer than 0"},
+	{CIDR "firewall: {poll-interval: often}\n", "t.yaml:2:27: firewall.poll-interval: found 'often', expected a duration such as 60s, 5m or 500ms"},
+	{CIDR "firewall: {remove: FLANNEL-*}\n", "t.yaml:2:20: firewall.remove: found a scalar, expected a list such as [a, b]"},
+	{CIDR "firewall: {remove: [\"FLANNEL POSTRTG\"]}\n", "t.yaml:2:21: firewall.remove: found 'FLANNEL POSTRTG', expected a chain name or glob such as FLANNEL-*"},
+	{CIDR "firewall: {remove: [\"CILIUM_*\"]}\n", "t.yaml:2:21: firewall.remove: found 'CILIUM_*', expected a chain that may be removed: Cilium's chains are never removed"},
+	{CIDR "firewall: {remove: [KUBE-FIREWALL]}\n", "t.yaml:2:21: firewall.remove: found 'KUBE-FIREWALL', expected a chain of Flannel, kube-router, kube-proxy or portmap (or their nftables table): only those are ever removed"},
+	{CIDR "firewall: {keep: []}\n", "t.yaml:2:12: unknown key 'keep' in firewall, expected one of: poll-interval, remove"},
 };
 
 static void test_broken_files(void **state)
@@ -125,7 +132,7 @@ static void test_minimal_file_gets_every_default(void **state)
 	assert_string_equal(c->cni.conf_dirs.items[0], "/etc/cni/net.d");
 	assert_string_equal(c->cni.conf_dirs.items[1], "/var/lib/rancher/k3s/agent/etc/cni/net.d");
 	assert_string_equal(c->cni.quarantine_dir, "/var/lib/routeguard/quarantine");
-	assert_int_equal(c->devices.n_remove, 4);
+	assert_int_equal(c->devices.n_remove, 5);
 	assert_string_equal(c->devices.remove[0].name, "flannel.*");
 	assert_string_equal(c->devices.remove[0].kind, "vxlan");
 	assert_string_equal(c->devices.remove[1].name, "flannel-v6.*");
@@ -299,7 +306,7 @@ static void test_shipped_default_file(void **state)
 	if (config_load(DEFAULT_CONFIG_FILE, &c, &e) < 0)
 		fail_msg("%s", e.text);
 	assert_int_equal(c->mode, MODE_OBSERVE);
-	assert_int_equal(c->devices.n_remove, 4);
+	assert_int_equal(c->devices.n_remove, 5);
 	assert_int_equal(c->enforce.recreate_count, 5);
 	/* K3s's units are discovered unless a file sets them */
 	assert_false(c->k3s.units_set);

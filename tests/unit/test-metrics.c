@@ -36,8 +36,13 @@ static void test_exact_text(void **state)
 	    {.check = CHECK_NEXTHOP_NOT_ONLINK, .severity = SEVERITY_ERROR, .subject = "10.0.0.4"},
 	    {.check = CHECK_MTU_MISMATCH, .severity = SEVERITY_WARNING, .subject = "eth0"},
 	};
-	Verdict v = {.findings = findings, .n_findings = 5, .n_errors = 3, .n_warnings = 2,
-		     .cilium_routing_mode = CILIUM_ROUTING_TUNNEL, .cilium_source = "config-map"};
+	Verdict v = {.findings = findings,
+		     .n_findings = 5,
+		     .n_errors = 3,
+		     .n_warnings = 2,
+		     .cilium_routing_mode = CILIUM_ROUTING_TUNNEL,
+		     .cilium_source = "config-map",
+		     .phase = {.phase = PHASE_MIGRATING}};
 	StatusInput in = {
 	    .version = "0.1.0",
 	    .config = c,
@@ -96,6 +101,12 @@ static void test_exact_text(void **state)
 	    "routeguard_findings{check=\"cilium-agent-failing\",severity=\"warning\"} 0\n"
 	    "routeguard_findings{check=\"cilium-config-mismatch\",severity=\"error\"} 0\n"
 	    "routeguard_findings{check=\"cilium-config-mismatch\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"firewall-leftovers\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"firewall-leftovers\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"vxlan-port-conflict\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"vxlan-port-conflict\",severity=\"warning\"} 0\n"
+	    "routeguard_findings{check=\"cni-ipam-leftovers\",severity=\"error\"} 0\n"
+	    "routeguard_findings{check=\"cni-ipam-leftovers\",severity=\"warning\"} 0\n"
 	    "# HELP routeguard_devices_removed_total Devices routeguard removed.\n"
 	    "# TYPE routeguard_devices_removed_total counter\n"
 	    "routeguard_devices_removed_total 3\n"
@@ -121,6 +132,14 @@ static void test_exact_text(void **state)
 	    "source that shows it.\n"
 	    "# TYPE routeguard_cilium_routing_mode gauge\n"
 	    "routeguard_cilium_routing_mode{mode=\"tunnel\",source=\"config-map\"} 1\n"
+	    "# HELP routeguard_phase The node's phase in a Flannel-to-Cilium move; the current one "
+	    "is 1.\n"
+	    "# TYPE routeguard_phase gauge\n"
+	    "routeguard_phase{phase=\"flannel\"} 0\n"
+	    "routeguard_phase{phase=\"migrating\"} 1\n"
+	    "routeguard_phase{phase=\"tunnel\"} 0\n"
+	    "routeguard_phase{phase=\"native\"} 0\n"
+	    "routeguard_phase{phase=\"unknown\"} 0\n"
 	    "# HELP routeguard_info routeguard's version and mode.\n"
 	    "# TYPE routeguard_info gauge\n"
 	    "routeguard_info{version=\"0.1.0\",mode=\"enforce\"} 1\n");

@@ -69,7 +69,8 @@ static void test_every_field(void **state)
 		     .cilium_routing_mode = CILIUM_ROUTING_NATIVE,
 		     .cilium_source = "agent",
 		     .cilium_agent = "running",
-		     .cilium_api = "reachable"};
+		     .cilium_api = "reachable",
+		     .phase = {.phase = PHASE_FLANNEL}};
 	uint64_t since[] = {T0, T0 + 61 * 1000000ULL};
 	ActionRecord actions[] = {
 	    {.time_usec = T0 + 1000,
@@ -120,6 +121,7 @@ static void test_every_field(void **state)
 	    "\"counters\":{\"netlink-events\":12,\"resyncs\":1,\"overruns\":0,\"evaluations\":5,"
 	    "\"devices-removed\":1,\"files-quarantined\":1},"
 	    "\"netstate\":{\"links\":3,\"routes-kept\":1,\"routes-seen\":1},"
+	    "\"phase\":\"flannel\","
 	    "\"cilium\":{\"routing-mode\":\"native\",\"source\":\"agent\",\"agent\":\"running\","
 	    "\"api\":\"reachable\"}}");
 	free(text);
@@ -147,6 +149,8 @@ static void test_before_evaluation_and_defaults(void **state)
 	assert_non_null(strstr(text, ",\"native-device\":null},\"findings\":[],\"actions\":[],"));
 	assert_non_null(
 	    strstr(text, "\"netstate\":{\"links\":0,\"routes-kept\":0,\"routes-seen\":0}"));
+	/* a verdict that knows no phase says so */
+	assert_non_null(strstr(text, "\"phase\":\"unknown\""));
 	assert_non_null(strstr(text, "\"cilium\":{\"routing-mode\":null,\"source\":\"none\","
 				     "\"agent\":\"absent\",\"api\":\"not-asked\"}}"));
 	free(text);

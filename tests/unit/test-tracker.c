@@ -108,7 +108,8 @@ static void test_bad_state_is_refused_whole(void **state)
 		"{\"open\": []}",
 		"{\"open\": [{\"check\": \"x\"}], \"removals\": []}",
 		"{\"open\": [{\"check\": \"x\", \"subject\": \"y\", \"since-usec\": \"soon\"}], \"removals\": []}",
-		"{\"open\": [], \"removals\": [{\"name\": \"averyveryverylongname\", \"times-usec\": []}]}",
+		/* a name longer than any device name or firewall-leftovers subject kept */
+		"{\"open\": [], \"removals\": [{\"name\": \"nat/averyveryverylongnameaveryveryverylongnameaveryveryverylongnameaveryveryverylongnameaveryveryverylongnameaveryveryverylongname\", \"times-usec\": []}]}",
 		"{\"open\": [], \"removals\": [{\"name\": \"x\", \"times-usec\": [\"a\"]}]}",
 	};
 	static const char *const a[] = {"mtu-mismatch", "eth0"};
