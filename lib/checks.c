@@ -689,6 +689,12 @@ static void check_sysctl_and_networkd(Evaluation *e)
 /* The kernel's VXLAN sockets bind the wildcard address whatever `local` says, and devices share a
  * port only with the same receive flags: a plain device and an external (collect-metadata) one,
  * as Cilium's, cannot both be up on one port. So judge by port and flags, not name or address. */
+/* The first letters first: this runs over every link, thousands of veths on a busy node. */
+static bool is_vxlan(const Link *l)
+{
+	return l->kind[0] == 'v' && l->kind[1] == 'x' && strcmp(l->kind, "vxlan") == 0;
+}
+
 static void check_vxlan_ports(Evaluation *e)
 {
 	size_t n;
@@ -696,11 +702,11 @@ static void check_vxlan_ports(Evaluation *e)
 
 	for (size_t i = 0; i < n && !e->error; i++) {
 		const Link *l = links[i];
-		if (strcmp(l->kind, "vxlan") != 0 || l->tunnel.external)
+		if (!is_vxlan(l) || l->tunnel.external)
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			const Link *m = links[j];
-			if (strcmp(m->kind, "vxlan") != 0 || !m->tunnel.external ||
+			if (!is_vxlan(m) || !m->tunnel.external ||
 			    m->tunnel.dstport != l->tunnel.dstport)
 				continue;
 			add(e, CHECK_VXLAN_PORT_CONFLICT, l->name,
