@@ -22,6 +22,7 @@
 #include "firewall-enforcer.h"
 #include "log.h"
 #include "protect.h"
+#include "quarantine.h"
 #include "timeutil.h"
 
 /* Remembered in the action log (for the retry policy and the status object) and published. */
@@ -34,19 +35,20 @@ static void announce(Daemon *d, CheckId check, const char *subject, Action resul
 	daemon_queue_action(d, check, subject, result, message, now);
 }
 
-static void remove_device(Daemon *d, const Finding *f, uint32_t native_ifindex)
+static void remove_device(Daemon *d, const Finding *f)
 {
 	const Link *link = netstate_link(d->netstate, f->ifindex);
 
 	/* Checked again here, at the last moment: the never-removed set wins over any verdict. */
 	if (!link || strcmp(link->name, f->subject) != 0 ||
-	    !device_may_be_removed(d->config, d->netstate, link, native_ifindex) ||
-	    enforcer_link_pending(d->enforcer, link->ifindex))
-		return;
-	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, f->check);
+	    !device_may_be_removed(d->config, d->netstate, link, d->native_ifindex) ||
+	    enforcer_link_pending(d->enforcer, link->ifindex) ||
+	    enforcer_name_pending(d->enforcer, link->name))
+		return; /* a pending name: decided again once its answer is in (on_removed) */
+	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind, f->check);
 	if (r < 0) {
 		char message[256];
-		snprintf(message, sizeof(message), "Could not send the delete of %s: %s",
+		snprintf(message, sizeof(message), "Could not queue the delete of %s: %s",
 			 link->name, strerror(-r));
 		announce(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
@@ -59,21 +61,75 @@ void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
 	const Link *link = netstate_link(d->netstate, ifindex);
 	uint64_t now = now_usec(CLOCK_REALTIME);
 
-	/* Only once a verdict exists: before it the model is half a view, and the native device
-	 * not yet known. And not while a delete awaits its acknowledgement: that removal is not in
-	 * the history yet, so the recreate limit would be counted short (the evaluation, which runs
-	 * after the acknowledgement is read, decides then). */
-	if (!link || !d->verdict || enforcer_n_pending(d->enforcer) > 0)
+	/* Only once a verdict with a native device exists: before it the model is half a view, and
+	 * nothing says which device must stay (daemon_may_send() holds deletes then too). */
+	if (!link || !d->verdict || !d->verdict->native_ifindex || !d->native_ifindex)
 		return;
 	History removals = tracker_history(d->tracker, now);
-	if (!enforce_remove_at_once(d->config, d->netstate, link, d->verdict->native_ifindex,
-				    &removals, &d->actions, now))
+	if (!enforce_remove_at_once(d->config, d->netstate, link, d->native_ifindex, &removals,
+				    &d->actions, now))
 		return;
 	char name[IFNAMSIZ];
 	snprintf(name, sizeof(name), "%s", link->name);
 	Finding f = {.check = CHECK_FLANNEL_DEVICE, .subject = name, .ifindex = ifindex};
 	log_debug("%s appeared and may be removed: deleting it before the evaluation", name);
-	remove_device(d, &f, d->verdict->native_ifindex);
+	/* remove_device() makes the last checks, and leaves a name whose delete is still awaiting
+	 * its answer to the evaluation: that removal is not counted in the history yet. */
+	remove_device(d, &f);
+}
+
+int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userdata)
+{
+	Daemon *d = userdata;
+
+	/* Without a native device nothing says which device must stay: wait for one. The latest
+	 * verdict decides, so deletes queued before it went missing wait too. */
+	if (!d->native_ifindex || !d->verdict || !d->verdict->native_ifindex)
+		return -EAGAIN;
+	/* Decide on the newest view: a rename already sent by the kernel is applied first. */
+	mirror_catch_up(d->mirror);
+	const Link *link = netstate_link(d->netstate, ifindex);
+	if (!link)
+		return -ENODEV;
+	if (strcmp(link->name, name) != 0) {
+		log_info("%s was renamed to %s before its delete went out; not removing it", name,
+			 link->name);
+		return -ESTALE;
+	}
+	if (!device_may_be_removed(d->config, d->netstate, link, d->native_ifindex))
+		return -EPERM;
+	return 0;
+}
+
+/* Why a move failed, in words an operator can act on. */
+static const char *quarantine_error(int r)
+{
+	switch (r) {
+	case -EINVAL:
+		return "it is not a regular file (a FIFO, device or symlink); left in place";
+	case -EXDEV:
+		return "a directory moves only within its filesystem, and the quarantine is "
+		       "elsewhere; left in place";
+	case -EFBIG:
+		return "it is larger than 1 MiB, which no CNI configuration is; left in place";
+	case -EEXIST:
+		return "every quarantine name for this second is taken; tried again later";
+	case -EBUSY:
+		return "it changed while it was copied (still being written); tried again later";
+	case -ESTALE:
+		return "it was replaced or rewritten since it was evaluated; evaluated again";
+	default:
+		return strerror(-r);
+	}
+}
+
+/* The file as evaluation read it: only that one is moved. */
+static const FileIdentity *evaluated_file(const Daemon *d, const char *path)
+{
+	for (size_t i = 0; d->hostfacts && i < d->hostfacts->n_cni_files; i++)
+		if (strcmp(d->hostfacts->cni_files[i].path, path) == 0)
+			return &d->hostfacts->cni_files[i].identity;
+	return NULL;
 }
 
 /* host-local IPAM takes an flock on the network directory's lock file around each allocation:
@@ -102,13 +158,21 @@ static void quarantine(Daemon *d, const Finding *f)
 	if (lock == -EBUSY)
 		return; /* an allocation is under way: the next evaluation tries again */
 	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, now_usec(CLOCK_REALTIME),
-				&dest);
+				evaluated_file(d, f->subject), NULL, &dest);
 	if (lock >= 0)
 		close(lock);
 
+	if (r == -ESTALE) {
+		/* Not a failure: the new file gets its own verdict, from the event that made it. */
+		log_info("%s changed since it was evaluated; evaluating it again", f->subject);
+		d->hostfacts_stale = true;
+		daemon_schedule_evaluation(d);
+		return;
+	}
 	if (r < 0) {
-		snprintf(message, sizeof(message), "Could not move %s to %s: %s", f->subject,
-			 d->config->cni.quarantine_dir, strerror(-r));
+		snprintf(message, sizeof(message), "Could not move %s to %s: %s%s%s", f->subject,
+			 d->config->cni.quarantine_dir, quarantine_error(r),
+			 dest ? "; its content is kept as " : "", dest ? dest : "");
 		announce(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}
@@ -147,11 +211,17 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 {
 	uint64_t now = now_usec(CLOCK_REALTIME);
 
+	/* Remembered: a native device that goes missing (renamed, its route gone) stays protected,
+	 * and with none known at all no device is removed (daemon_may_send holds the queue). */
+	if (v->native_ifindex)
+		d->native_ifindex = v->native_ifindex;
+
 	for (size_t i = 0; i < v->n_findings; i++) {
 		const Finding *f = &v->findings[i];
 		switch (enforce_next_step(d->config->mode, f, &d->actions, now)) {
 		case REMEDIATION_REMOVE_DEVICE:
-			remove_device(d, f, v->native_ifindex);
+			if (v->native_ifindex)
+				remove_device(d, f);
 			break;
 		case REMEDIATION_QUARANTINE_FILE:
 			quarantine(d, f);
@@ -163,32 +233,61 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 			break;
 		}
 	}
+	enforcer_dispatch(d->enforcer); /* what waited for a native device or a newer view */
 }
 
-void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check,
-		       int error, const char *kernel_message, void *userdata)
+void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata)
 {
 	Daemon *d = userdata;
+	const char *name = result->name, *kmsg = result->kernel_message;
 	char message[512];
 
-	if (error == -ENODEV) {
-		log_debug("%s (ifindex %u) was gone before our delete", name, ifindex);
+	switch (result->error) {
+	case -ENODEV:
+		log_debug("%s (ifindex %u) was gone before our delete", name, result->ifindex);
 		return;
-	}
-	if (error < 0) {
+	case -ESTALE:
+		/* Caught before the delete: nothing happened, the rename's event re-evaluates. */
+		log_info("%s (ifindex %u) is now %s; not removing it", name, result->ifindex,
+			 result->renamed_to[0] ? result->renamed_to : "another kind of device");
+		return;
+	case -ETIMEDOUT:
+	case -ENOBUFS:
+		/* The answer was lost, not the delete: what happened is in the kernel's tables. */
+		log_warning_errno(result->error, "No answer to the delete of %s; resyncing links",
+				  name);
+		mirror_request_resync(d->mirror, SYNC_LINKS);
+		return;
+	case 0:
+		break;
+	default:
 		snprintf(message, sizeof(message), "Failed to remove %s: %s%s%s", name,
-			 strerror(-error), kernel_message ? ": " : "",
-			 kernel_message ? kernel_message : "");
-		announce(d, check, name, ACTION_FAILED, message);
+			 strerror(-result->error), kmsg[0] ? ": " : "", kmsg);
+		announce(d, result->check, name, ACTION_FAILED, message);
+		daemon_arm_window_timer(d); /* retried then, even when nothing else happens */
 		daemon_publish(d, PUBLISH_ACTIONS);
 		return;
 	}
 	d->counters.devices_removed++;
+	if (result->renamed_to[0]) {
+		/* The race rtnetlink cannot close: renamed between our last look and the kernel's
+		 * delete, which goes by index. Said loudly, never passed off as a removal. */
+		snprintf(message, sizeof(message),
+			 "%s was renamed to %s between the last check and the delete, and was "
+			 "removed under that name (rtnetlink deletes by index)",
+			 name, result->renamed_to);
+		log_error("%s", message);
+		announce(d, result->check, name, ACTION_FAILED, message);
+		daemon_publish(d, PUBLISH_ACTIONS);
+		return;
+	}
 	if (tracker_record_removal(d->tracker, name, now_usec(CLOCK_REALTIME),
 				   d->config->enforce.recreate_window_usec) < 0)
 		log_warning("Out of memory recording the removal of %s", name);
 	(void)daemon_save_state(d);
 	snprintf(message, sizeof(message), "Removed %s", name);
-	announce(d, check, name, ACTION_REMOVED, message);
+	announce(d, result->check, name, ACTION_REMOVED, message);
 	daemon_publish(d, PUBLISH_ACTIONS);
+	/* A device recreated under this name while we waited is decided on now, counting this. */
+	daemon_schedule_evaluation(d);
 }

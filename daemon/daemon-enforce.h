@@ -8,6 +8,7 @@
 
 typedef struct Daemon Daemon;
 typedef struct Enforcer Enforcer;
+typedef struct EnforcerResult EnforcerResult;
 typedef struct Verdict Verdict;
 
 /* Sends the deletes and moves the files v asks for; does nothing in observe mode. */
@@ -16,5 +17,6 @@ void daemon_enforce(Daemon *d, const Verdict *v);
  * kernel's floor); the evaluation then finds the delete pending. */
 void daemon_enforce_new_link(Daemon *d, uint32_t ifindex);
 /* The enforcer's completion (EnforcerDone): a delete was acknowledged or refused. */
-void daemon_on_removed(Enforcer *e, uint32_t ifindex, const char *name, CheckId check,
-		       int error, const char *kernel_message, void *userdata);
+void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata);
+/* The enforcer's last question before a delete goes out (EnforcerMaySend). */
+int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userdata);

@@ -58,12 +58,17 @@ static bool findings_changed(const Verdict *old, const Verdict *v, bool open_set
 	return false;
 }
 
-/* The earliest moment a backoff can end: then evaluate again. */
-static void arm_window_timer(Daemon *d)
+/* The earliest moment a backoff ends or a failure's retry comes due: then evaluate again. */
+void daemon_arm_window_timer(Daemon *d)
 {
+	if (!d->verdict)
+		return;
 	History removals = tracker_history(d->tracker, 0);
 	uint64_t end = enforce_backoff_end_usec(d->verdict, &removals,
 						d->config->enforce.recreate_window_usec);
+	uint64_t retry = enforce_retry_due_usec(d->verdict, &d->actions);
+	if (retry && (!end || retry < end))
+		end = retry;
 
 	if (!end) {
 		(void)sd_event_source_set_enabled(d->window_timer, SD_EVENT_OFF);
@@ -113,7 +118,7 @@ void daemon_evaluate(Daemon *d)
 	actionlog_overlay(&d->actions, v, since);
 	if (changed)
 		(void)daemon_save_state(d);
-	arm_window_timer(d);
+	daemon_arm_window_timer(d);
 	daemon_publish(d, PUBLISH_VERDICT);
 }
 

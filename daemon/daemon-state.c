@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "daemon-state.h"
 #include "daemon.h"
 #include "fileutil.h"
 #include "log.h"
 #include "netstate-json.h" /* json_object_putp */
+#include "timeutil.h"
 
 #define STATE_FILE "state.json"
 /* Far above any real state; a larger file is not ours. */
@@ -57,7 +59,11 @@ int daemon_load_state(Daemon *d)
 		log_warning(
 		    "%s is not routeguard state; starting without it (open findings alert again)",
 		    path);
-	else
+	else {
+		/* Times from a clock that ran ahead are clamped here, on load (issue 13). */
+		tracker_prune(d->tracker, now_usec(CLOCK_REALTIME),
+			      d->config->enforce.recreate_window_usec);
 		log_info("Loaded %zu open finding(s) from %s", d->tracker->n_open, path);
+	}
 	return 0;
 }

@@ -186,6 +186,9 @@ static int write_debug_dump(Daemon *d)
 	json_object_object_add(counters, "malformed", json_object_new_int64((int64_t)k->malformed));
 	json_object_object_add(o, "counters", counters);
 	json_object_object_add(o, "synced", json_object_new_boolean(mirror_is_synced(d->mirror)));
+	/* Deletes queued or in flight: a test sees that none is left behind. */
+	json_object_object_add(o, "enforcer-pending",
+			       json_object_new_int64((int64_t)enforcer_pending(d->enforcer)));
 	json_object_object_add(o, "dumping", json_object_new_boolean(mirror_is_dumping(d->mirror)));
 
 	size_t len;
@@ -305,7 +308,13 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 				       options->socket_path);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the control socket %s", options->socket_path);
-	if ((r = enforcer_new(d->event, daemon_on_removed, d, &d->enforcer)) < 0)
+	EnforcerOptions eo = {
+	    .done = daemon_on_removed,
+	    .may_send = daemon_may_send,
+	    .userdata = d,
+	    .debug_delay_ms = options->debug_delete_delay_ms,
+	};
+	if ((r = enforcer_new(d->event, &eo, &d->enforcer)) < 0)
 		return log_error_errno(r, "Failed to open the enforcer's netlink socket");
 	if ((r = daemon_metrics_timer_new(d)) < 0)
 		return log_error_errno(r, "Failed to set up the metrics timer");

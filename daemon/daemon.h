@@ -42,6 +42,7 @@ typedef struct DaemonOptions {
 	const char *debug_dump_path; /* SIGUSR1 writes the mirror as JSON here */
 	const char *debug_host_root; /* prefix for /etc/systemd and /run files, for tests */
 	int debug_rcvbuf;	     /* netlink receive buffer override, for overrun tests */
+	unsigned debug_delete_delay_ms; /* a pause before each delete, for rename tests */
 } DaemonOptions;
 
 struct PublishEvent; /* daemon-publish.c's */
@@ -60,6 +61,7 @@ typedef struct Daemon {
 	Tracker *tracker;
 	Verdict *verdict;
 	uint64_t *since; /* per verdict finding */
+	uint32_t native_ifindex; /* the last native device known: never removed, even when lost */
 	Enforcer *enforcer;
 	Control *control;
 	struct DaemonCilium *cilium; /* Cilium's API, configuration directory and logs */

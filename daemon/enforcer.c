@@ -1,164 +1,160 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "enforcer.h"
-#include "log.h"
 #include "rtnl.h"
 
-#define PENDING_MAX 256
+/* Deletes in flight at most: one per sender thread. */
+#define SENDERS 8
+/* A kernel that answers EBUSY is asked again this often before the delete counts as failed. */
+#define EBUSY_ATTEMPTS 5
+/* The answer is queued before sendmsg() returns (the kernel works in our call): waiting longer
+ * than this for it means it was lost. */
+#define ANSWER_TIMEOUT_SEC 10
+/* Unicast answers only, one request at a time: far more than one link message and an ACK. */
+#define SOCKET_BUFFER (1024 * 1024)
+#define RECEIVE_BUFFER (64 * 1024)
 
-typedef struct PendingDelete {
-	uint32_t seq;
+typedef enum SlotState {
+	SLOT_FREE,
+	SLOT_READY,   /* handed over, no sender has taken it yet */
+	SLOT_SENDING, /* a sender works on it */
+	SLOT_DONE,    /* result filled in, for the loop to take */
+} SlotState;
+
+typedef struct Request {
 	uint32_t ifindex;
 	char name[IFNAMSIZ];
-	CheckId check; /* the finding that asked for it: its completion is that check's action */
-} PendingDelete;
+	char kind[LINK_KIND_MAX];
+	CheckId check;
+	int attempts;
+} Request;
+
+typedef struct Slot {
+	SlotState state;
+	Request request;
+	EnforcerResult result;
+} Slot;
+
+typedef struct Sender {
+	Enforcer *enforcer;
+	pthread_t thread;
+	bool started;
+	struct nl_sock *sock;
+	uint32_t port;
+	uint8_t buf[RECEIVE_BUFFER];
+	RtnlMessage scratch;
+} Sender;
 
 struct Enforcer {
 	sd_event *event;
-	struct nl_sock *sock;
 	sd_event_source *io;
-	EnforcerDone done;
-	void *userdata;
-	PendingDelete pending[PENDING_MAX];
-	size_t n_pending;
+	sd_event_source *dispatch;
+	int eventfd;
+	EnforcerOptions options;
+
+	Request *queue; /* waiting for a sender, oldest first from queue_head */
+	size_t queue_head, n_queue, queue_allocated;
+
+	pthread_mutex_t lock; /* guards slots[] and stopping, shared with the senders */
+	pthread_cond_t wake;
+	bool stopping;
+	Slot slots[SENDERS];
+	Sender senders[SENDERS];
 };
 
-static PendingDelete *take_pending(Enforcer *e, uint32_t seq, PendingDelete *ret)
-{
-	for (size_t i = 0; i < e->n_pending; i++)
-		if (e->pending[i].seq == seq) {
-			*ret = e->pending[i];
-			e->pending[i] = e->pending[--e->n_pending];
-			return ret;
-		}
-	return NULL;
-}
-
-size_t enforcer_n_pending(const Enforcer *e)
-{
-	return e->n_pending;
-}
-
-bool enforcer_link_pending(const Enforcer *e, uint32_t ifindex)
-{
-	for (size_t i = 0; i < e->n_pending; i++)
-		if (e->pending[i].ifindex == ifindex)
-			return true;
-	return false;
-}
+/* ---- the sender threads: blocking sockets, nothing of the daemon but their slot ---- */
 
 /* NLMSGERR_ATTR_MSG from an extended ACK, when the kernel said more than an errno. */
-static const char *extended_ack_message(const struct nlmsghdr *nlh, char *buf, size_t size)
+static void extended_ack_message(const struct nlmsghdr *nlh, char *buf, size_t size)
 {
 	const struct nlmsgerr *err = NLMSG_DATA(nlh);
 	size_t offset = sizeof(*err);
 
 	buf[0] = '\0';
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NULL;
+		return;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	size_t len = nlh->nlmsg_len - NLMSG_HDRLEN;
 	while (offset + sizeof(struct nlattr) <= len) {
 		const struct nlattr *a = (const struct nlattr *)((const char *)err + offset);
 		if (a->nla_len < sizeof(*a) || offset + a->nla_len > len)
-			break;
+			return;
 		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
 			snprintf(buf, size, "%.*s", (int)(a->nla_len - sizeof(*a)),
 				 (const char *)(a + 1));
-			return buf;
+			return;
 		}
 		offset += NLA_ALIGN(a->nla_len);
 	}
-	return NULL;
 }
 
-static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+/*
+ * Reads the answer to seq. A link message of ours (RTM_GETLINK's reply, RTM_DELLINK's echo) is
+ * decoded into *ret_link; a GETLINK reply is the whole answer, a delete's ends with its ACK.
+ * Only the kernel (port 0), only to our port, only our sequence: anything else is ignored.
+ * Returns the ACK's error (0 for success), -ETIMEDOUT or -ENOBUFS when the answer was lost.
+ */
+static int receive_answer(Sender *s, uint32_t seq, bool until_ack, Link *ret_link, bool *ret_seen,
+			  EnforcerResult *result)
 {
-	Enforcer *e = userdata;
-	uint8_t buf[8192];
+	int fd = nl_socket_get_fd(s->sock);
 
+	*ret_seen = false;
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warning_errno(errno, "Reading delete acknowledgements failed");
-			return 0;
-		}
+		struct sockaddr_nl sender = {};
+		struct iovec iov = {s->buf, sizeof(s->buf)};
+		struct msghdr msg = {.msg_name = &sender,
+				     .msg_namelen = sizeof(sender),
+				     .msg_iov = &iov,
+				     .msg_iovlen = 1};
+		ssize_t n = recvmsg(fd, &msg, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT
+								       : negative_errno();
+		if (msg.msg_flags & MSG_TRUNC)
+			return -ENOBUFS; /* part of the answer is gone */
+		if (sender.nl_pid != 0)
+			continue;
 		const struct nlmsghdr *nlh;
 		size_t offset = 0;
-		while (rtnl_next_message(buf, (size_t)n, &offset, &nlh) > 0) {
-			PendingDelete p;
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr) ||
-			    !take_pending(e, nlh->nlmsg_seq, &p))
+		while (rtnl_next_message(s->buf, (size_t)n, &offset, &nlh) > 0) {
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != s->port)
 				continue;
-			const struct nlmsgerr *err = NLMSG_DATA(nlh);
-			char text[256];
-			const char *kernel_message = extended_ack_message(nlh, text, sizeof(text));
-			e->done(e, p.ifindex, p.name, p.check, err->error, kernel_message,
-				e->userdata);
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr))
+					continue;
+				extended_ack_message(nlh, result->kernel_message,
+						     sizeof(result->kernel_message));
+				return ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+			}
+			if ((nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) &&
+			    rtnl_decode(nlh, &s->scratch) == 0 &&
+			    (s->scratch.kind == RTNL_LINK_NEW ||
+			     s->scratch.kind == RTNL_LINK_DEL)) {
+				*ret_link = s->scratch.link;
+				*ret_seen = true;
+				if (!until_ack)
+					return 0;
+			}
 		}
 	}
-}
-
-int enforcer_new(sd_event *event, EnforcerDone done, void *userdata, Enforcer **ret)
-{
-	_cleanup_(enforcer_freep) Enforcer *e = calloc(1, sizeof(*e));
-	int r, one = 1;
-
-	if (!e)
-		return -ENOMEM;
-	e->event = sd_event_ref(event);
-	e->done = done;
-	e->userdata = userdata;
-	if (!(e->sock = nl_socket_alloc()))
-		return -ENOMEM;
-	if ((r = nl_connect(e->sock, NETLINK_ROUTE)) < 0)
-		return -EIO;
-	if (nl_socket_set_nonblocking(e->sock) < 0)
-		return -EIO;
-	int fd = nl_socket_get_fd(e->sock);
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	/* The kernel's reason in words ("Cannot delete …"), not only an errno. */
-	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	if ((r = sd_event_add_io(event, &e->io, fd, EPOLLIN, on_readable, e)) < 0)
-		return r;
-	(void)sd_event_source_set_description(e->io, "enforcer");
-	*ret = TAKE_PTR(e);
-	return 0;
-}
-
-Enforcer *enforcer_free(Enforcer *e)
-{
-	if (!e)
-		return NULL;
-	sd_event_source_disable_unref(e->io);
-	if (e->sock)
-		nl_socket_free(e->sock);
-	sd_event_unref(e->event);
-	free(e);
-	return NULL;
-}
-
-static void rtnl_link_putp(struct rtnl_link **l)
-{
-	if (*l)
-		rtnl_link_put(*l);
 }
 
 static void nlmsg_freep(struct nl_msg **m)
@@ -167,107 +163,368 @@ static void nlmsg_freep(struct nl_msg **m)
 		nlmsg_free(*m);
 }
 
-int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name, CheckId check)
+static void rtnl_link_putp(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_put(*l);
+}
+
+static int send_request(Sender *s, struct nl_msg *msg, uint32_t *ret_seq)
+{
+	/* nl_send_auto() fills in our port id and the next sequence number. */
+	if (nl_send_auto(s->sock, msg) < 0)
+		return -EIO;
+	*ret_seq = nlmsg_hdr(msg)->nlmsg_seq;
+	return 0;
+}
+
+/* The device as the kernel has it now: still the name and kind the delete was decided on? */
+static int check_still_same(Sender *s, const Request *q, EnforcerResult *result)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	uint32_t seq;
+	Link link;
+	bool seen;
+	int r;
+
+	if (rtnl_link_build_get_request((int)q->ifindex, NULL, &msg) < 0)
+		return -ENOMEM;
+	if ((r = send_request(s, msg, &seq)) < 0)
+		return r;
+	if ((r = receive_answer(s, seq, false, &link, &seen, result)) < 0)
+		return r;
+	if (!seen)
+		return -ENODEV;
+	if (strcmp(link.name, q->name) != 0 || strcmp(link.kind, q->kind) != 0) {
+		snprintf(result->renamed_to, sizeof(result->renamed_to), "%s", link.name);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+static int delete_link(Sender *s, const Request *q, EnforcerResult *result)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = rtnl_link_alloc();
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	uint32_t seq;
+	Link echoed;
+	bool seen;
+	int r;
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(link, (int)q->ifindex);
+	if (rtnl_link_build_delete_request(link, &msg) < 0)
+		return -ENOMEM;
+	/* NLM_F_ECHO: the kernel sends us the deleted link, under the name it had (Linux 6.3+). */
+	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK | NLM_F_ECHO;
+	if ((r = send_request(s, msg, &seq)) < 0)
+		return r;
+	r = receive_answer(s, seq, true, &echoed, &seen, result);
+	if (r == 0 && seen && echoed.name[0] && strcmp(echoed.name, q->name) != 0)
+		snprintf(result->renamed_to, sizeof(result->renamed_to), "%s", echoed.name);
+	return r;
+}
+
+static void run_request(Sender *s, const Request *q, EnforcerResult *result)
+{
+	*result = (EnforcerResult){.ifindex = q->ifindex, .check = q->check};
+	snprintf(result->name, sizeof(result->name), "%s", q->name);
+	result->error = check_still_same(s, q, result);
+	if (result->error < 0)
+		return;
+	if (s->enforcer->options.debug_delay_ms)
+		(void)nanosleep(
+		    &(struct timespec){
+			.tv_sec = s->enforcer->options.debug_delay_ms / 1000,
+			.tv_nsec = (long)(s->enforcer->options.debug_delay_ms % 1000) * 1000000L},
+		    NULL);
+	result->error = delete_link(s, q, result);
+}
+
+static void *sender_main(void *userdata)
+{
+	Sender *s = userdata;
+	Enforcer *e = s->enforcer;
+
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		Slot *slot = NULL;
+		for (size_t i = 0; !slot && i < SENDERS; i++)
+			if (e->slots[i].state == SLOT_READY)
+				slot = &e->slots[i];
+		if (e->stopping)
+			break;
+		if (!slot) {
+			pthread_cond_wait(&e->wake, &e->lock);
+			continue;
+		}
+		slot->state = SLOT_SENDING;
+		Request q = slot->request;
+		pthread_mutex_unlock(&e->lock);
+
+		EnforcerResult result;
+		run_request(s, &q, &result);
+
+		pthread_mutex_lock(&e->lock);
+		slot->result = result;
+		slot->state = SLOT_DONE;
+		uint64_t one = 1;
+		(void)!write(e->eventfd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+static int sender_open(Sender *s)
+{
+	struct timeval timeout = {.tv_sec = ANSWER_TIMEOUT_SEC};
+
+	if (!(s->sock = nl_socket_alloc()))
+		return -ENOMEM;
+	if (nl_connect(s->sock, NETLINK_ROUTE) < 0)
+		return -EIO;
+	int fd = nl_socket_get_fd(s->sock), one = 1;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* The kernel's reason in words ("Cannot delete …"), not only an errno. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)nl_socket_set_buffer_size(s->sock, SOCKET_BUFFER, 0);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0)
+		return negative_errno();
+	s->port = nl_socket_get_local_port(s->sock);
+	return 0;
+}
+
+/* ---- the loop's side ---- */
+
+static bool queued(const Enforcer *e, uint32_t ifindex)
+{
+	for (size_t i = e->queue_head; i < e->n_queue; i++)
+		if (e->queue[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+static bool queued_name(const Enforcer *e, const char *name)
+{
+	for (size_t i = e->queue_head; i < e->n_queue; i++)
+		if (strcmp(e->queue[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The slots in use, and whether one of them holds ifindex or name (when given). */
+static size_t slots_in_use(Enforcer *e, uint32_t ifindex, const char *name, bool *ret_found)
+{
+	size_t n = 0;
+
+	*ret_found = false;
+	pthread_mutex_lock(&e->lock);
+	for (size_t i = 0; i < SENDERS; i++) {
+		const Request *q = &e->slots[i].request;
+		if (e->slots[i].state == SLOT_FREE)
+			continue;
+		n++;
+		if ((ifindex && q->ifindex == ifindex) || (name && strcmp(q->name, name) == 0))
+			*ret_found = true;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
+bool enforcer_link_pending(Enforcer *e, uint32_t ifindex)
+{
+	bool found;
+	if (queued(e, ifindex))
+		return true;
+	(void)slots_in_use(e, ifindex, NULL, &found);
+	return found;
+}
+
+bool enforcer_name_pending(Enforcer *e, const char *name)
+{
+	bool found;
+	if (queued_name(e, name))
+		return true;
+	(void)slots_in_use(e, 0, name, &found);
+	return found;
+}
+
+size_t enforcer_pending(Enforcer *e)
+{
+	bool found;
+	return e->n_queue - e->queue_head + slots_in_use(e, 0, NULL, &found);
+}
+
+static int enqueue(Enforcer *e, const Request *q)
+{
+	if (e->queue_head > 0 && e->queue_head == e->n_queue)
+		e->queue_head = e->n_queue = 0;
+	if (e->n_queue == e->queue_allocated) {
+		if (e->queue_head > 0) { /* room at the front: move down first */
+			memmove(e->queue, e->queue + e->queue_head,
+				(e->n_queue - e->queue_head) * sizeof(Request));
+			e->n_queue -= e->queue_head;
+			e->queue_head = 0;
+		} else {
+			size_t allocated = e->queue_allocated ? e->queue_allocated * 2 : 64;
+			Request *grown = realloc(e->queue, allocated * sizeof(Request));
+			if (!grown)
+				return -ENOMEM;
+			e->queue = grown;
+			e->queue_allocated = allocated;
+		}
+	}
+	e->queue[e->n_queue++] = *q;
+	(void)sd_event_source_set_enabled(e->dispatch, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static void dispatch(Enforcer *e)
+{
+	bool handed = false;
+
+	for (size_t i = 0; i < SENDERS && e->queue_head < e->n_queue; i++) {
+		pthread_mutex_lock(&e->lock);
+		bool free_slot = e->slots[i].state == SLOT_FREE;
+		pthread_mutex_unlock(&e->lock);
+		if (!free_slot)
+			continue;
+		const Request *q = &e->queue[e->queue_head];
+		int r = e->options.may_send(e, q->ifindex, q->name, e->options.userdata);
+		if (r == -EAGAIN)
+			break;
+		e->queue_head++;
+		if (r < 0) {
+			i--; /* this slot is still free */
+			continue;
+		}
+		pthread_mutex_lock(&e->lock);
+		e->slots[i].request = *q;
+		e->slots[i].state = SLOT_READY;
+		pthread_mutex_unlock(&e->lock);
+		handed = true;
+	}
+	if (handed)
+		pthread_cond_broadcast(&e->wake);
+}
+
+void enforcer_dispatch(Enforcer *e)
+{
+	(void)sd_event_source_set_enabled(e->dispatch, SD_EVENT_ONESHOT);
+}
+
+static int on_dispatch(sd_event_source *s, void *userdata)
+{
+	dispatch(userdata);
+	return 0;
+}
+
+static int on_results(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Enforcer *e = userdata;
+	EnforcerResult results[SENDERS];
+	Request retry[SENDERS];
+	size_t n = 0, n_retry = 0;
+	uint64_t count;
+
+	(void)!read(fd, &count, sizeof(count));
+	pthread_mutex_lock(&e->lock);
+	for (size_t i = 0; i < SENDERS; i++) {
+		Slot *slot = &e->slots[i];
+		if (slot->state != SLOT_DONE)
+			continue;
+		/* EBUSY is the kernel asking to come back, not a refusal. */
+		if (slot->result.error == -EBUSY && ++slot->request.attempts < EBUSY_ATTEMPTS)
+			retry[n_retry++] = slot->request;
+		else
+			results[n++] = slot->result;
+		slot->state = SLOT_FREE;
+	}
+	pthread_mutex_unlock(&e->lock);
+	for (size_t i = 0; i < n_retry; i++)
+		if (enqueue(e, &retry[i]) < 0) {
+			EnforcerResult r = {
+			    .ifindex = retry[i].ifindex, .check = retry[i].check, .error = -EBUSY};
+			snprintf(r.name, sizeof(r.name), "%s", retry[i].name);
+			results[n++] = r;
+		}
+	/* Free slots are filled before anyone hears of the results. */
+	dispatch(e);
+	for (size_t i = 0; i < n; i++)
+		e->options.done(e, &results[i], e->options.userdata);
+	return 0;
+}
+
+int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name, const char *kind,
+			 CheckId check)
+{
+	Request q = {.ifindex = ifindex, .check = check};
 
 	if (enforcer_link_pending(e, ifindex))
 		return -EALREADY;
-	if (e->n_pending == PENDING_MAX)
-		return -EBUSY;
-	if (!link)
-		return -ENOMEM;
-	rtnl_link_set_ifindex(link, (int)ifindex);
-	if (rtnl_link_build_delete_request(link, &msg) < 0)
-		return -ENOMEM;
-	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
-	/* nl_send_auto() fills in our port id and the next sequence number. */
-	if (nl_send_auto(e->sock, msg) < 0)
-		return -EIO;
-	PendingDelete *p = &e->pending[e->n_pending++];
-	p->seq = nlmsg_hdr(msg)->nlmsg_seq;
-	p->ifindex = ifindex;
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->check = check;
-	return 0;
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	snprintf(q.kind, sizeof(q.kind), "%s", kind);
+	return enqueue(e, &q);
 }
 
-/* Copies src to a new file dst (O_EXCL), then fsyncs it: for moves across filesystems. */
-static int copy_file(const char *src, const char *dst)
+int enforcer_new(sd_event *event, const EnforcerOptions *options, Enforcer **ret)
 {
-	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	_cleanup_close_ int out = -1;
-	struct stat st;
-	char buf[65536];
+	_cleanup_(enforcer_freep) Enforcer *e = calloc(1, sizeof(*e));
+	int r;
 
-	if (in < 0 || fstat(in, &st) < 0)
-		return negative_errno();
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
-	if (out < 0)
-		return negative_errno();
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(out, buf + done, (size_t)(n - done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				goto fail;
-			done += w;
-		}
-	}
-	if (fsync(out) < 0)
-		goto fail;
-	return 0;
-fail: {
-	int r = negative_errno();
-	(void)unlink(dst);
-	return r;
-}
-}
-
-int quarantine_file(const char *path, const char *dir, uint64_t now_usec, char **ret)
-{
-	_cleanup_free_ char *copy = strdup(path), *dest = NULL;
-	char stamp[32];
-	time_t t = (time_t)(now_usec / 1000000);
-	struct tm tm;
-
-	if (!copy)
+	if (!e)
 		return -ENOMEM;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	e->event = sd_event_ref(event);
+	e->options = *options;
+	e->eventfd = -1;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->wake, NULL);
+	if ((e->eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return negative_errno();
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	/* A name the CNI loader ignores (no .conf/.conflist/.json ending), unique per second. */
-	for (int attempt = 0; attempt < 100; attempt++) {
-		free(dest);
-		dest = NULL;
-		if (asprintf(&dest, "%s/%s.%s%s%.0d", dir, basename(copy), stamp, attempt ? "-" : "",
-			     attempt) < 0)
-			return -ENOMEM;
-		if (access(dest, F_OK) == 0)
-			continue;
-		if (rename(path, dest) == 0)
-			break;
-		if (errno != EXDEV)
-			return negative_errno();
-		int r = copy_file(path, dest);
-		if (r == -EEXIST)
-			continue;
-		if (r < 0)
+	if ((r = sd_event_add_io(event, &e->io, e->eventfd, EPOLLIN, on_results, e)) < 0)
+		return r;
+	(void)sd_event_source_set_description(e->io, "enforcer-results");
+	if ((r = sd_event_add_defer(event, &e->dispatch, on_dispatch, e)) < 0)
+		return r;
+	(void)sd_event_source_set_enabled(e->dispatch, SD_EVENT_OFF);
+	(void)sd_event_source_set_description(e->dispatch, "enforcer-dispatch");
+	for (size_t i = 0; i < SENDERS; i++) {
+		Sender *s = &e->senders[i];
+		s->enforcer = e;
+		if ((r = sender_open(s)) < 0)
 			return r;
-		if (unlink(path) < 0)
-			return negative_errno();
-		break;
+		if ((r = -pthread_create(&s->thread, NULL, sender_main, s)) < 0)
+			return r;
+		s->started = true;
 	}
-	*ret = TAKE_PTR(dest);
+	*ret = TAKE_PTR(e);
 	return 0;
+}
+
+Enforcer *enforcer_free(Enforcer *e)
+{
+	if (!e)
+		return NULL;
+	/* A sender inside a delete finishes it first: the kernel cannot be interrupted there. */
+	pthread_mutex_lock(&e->lock);
+	e->stopping = true;
+	pthread_cond_broadcast(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	for (size_t i = 0; i < SENDERS; i++) {
+		if (e->senders[i].started)
+			pthread_join(e->senders[i].thread, NULL);
+		if (e->senders[i].sock)
+			nl_socket_free(e->senders[i].sock);
+	}
+	sd_event_source_disable_unref(e->io);
+	sd_event_source_disable_unref(e->dispatch);
+	if (e->eventfd >= 0)
+		close(e->eventfd);
+	pthread_cond_destroy(&e->wake);
+	pthread_mutex_destroy(&e->lock);
+	free(e->queue);
+	sd_event_unref(e->event);
+	free(e);
+	return NULL;
 }

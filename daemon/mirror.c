@@ -414,6 +414,12 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 	return 0;
 }
 
+void mirror_catch_up(Mirror *m)
+{
+	if (m->nl)
+		(void)on_readable(m->io, mnl_socket_get_fd(m->nl), EPOLLIN, m);
+}
+
 int mirror_new(sd_event *event, NetState *ns, const MirrorOptions *options,
 	       const MirrorCallbacks *callbacks, Mirror **ret)
 {

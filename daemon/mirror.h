@@ -55,4 +55,7 @@ const MirrorCounters *mirror_counters(const Mirror *m);
 uint64_t mirror_full_syncs(const Mirror *m);
 uint64_t mirror_next_full_sync(const Mirror *m);
 bool mirror_is_synced(const Mirror *m);
+/* Reads what the kernel has sent and the model has not seen yet (a bounded amount), so that a
+ * decision taken now is taken on the newest view: the enforcer asks before each delete. */
+void mirror_catch_up(Mirror *m);
 bool mirror_is_dumping(const Mirror *m);

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"                         as JSON to PATH\n"
 		"  --debug-rcvbuf BYTES   netlink receive buffer (default 32 MiB; tests use a small one)\n"
 		"  --debug-host-root DIR  read /etc/systemd and /run files below DIR (tests)\n"
+		"  --debug-delete-delay MS  pause before each link delete (tests of renames)\n"
 		"  --version              print the version\n"
 		"  --help                 print this help\n",
 		CONFIG_DEFAULT_PATH);
@@ -37,6 +38,7 @@ enum {
 	OPT_DEBUG_DUMP,
 	OPT_DEBUG_RCVBUF,
 	OPT_DEBUG_HOST_ROOT,
+	OPT_DEBUG_DELETE_DELAY,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -49,6 +51,7 @@ static const struct option OPTIONS[] = {
 	{"debug-dump", required_argument, NULL, OPT_DEBUG_DUMP},
 	{"debug-rcvbuf", required_argument, NULL, OPT_DEBUG_RCVBUF},
 	{"debug-host-root", required_argument, NULL, OPT_DEBUG_HOST_ROOT},
+	{"debug-delete-delay", required_argument, NULL, OPT_DEBUG_DELETE_DELAY},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, OPT_HELP},
 	{},
@@ -91,6 +94,16 @@ static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target
 		case OPT_DEBUG_HOST_ROOT:
 			o->debug_host_root = optarg;
 			break;
+		case OPT_DEBUG_DELETE_DELAY: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > 60000) {
+				fprintf(stderr, "routeguardd: --debug-delete-delay: found '%s', expected milliseconds from 0 to 60000\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->debug_delete_delay_ms = (unsigned)v;
+			break;
+		}
 		case OPT_VERSION:
 			printf("routeguardd %s\n", ROUTEGUARD_VERSION);
 			return EXIT_OK;

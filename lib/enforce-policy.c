@@ -18,6 +18,24 @@ Remediation enforce_next_step(Mode mode, const Finding *f, const ActionLog *log,
 	return f->remediation;
 }
 
+uint64_t enforce_retry_due_usec(const Verdict *v, const ActionLog *log)
+{
+	uint64_t earliest = 0;
+
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const Finding *f = &v->findings[i];
+		if (f->remediation == REMEDIATION_ALERT_ONLY)
+			continue;
+		const ActionRecord *a = actionlog_latest(log, f->check, f->subject);
+		if (!a || a->result != ACTION_FAILED)
+			continue;
+		uint64_t due = a->time_usec + ENFORCE_RETRY_USEC;
+		if (!earliest || due < earliest)
+			earliest = due;
+	}
+	return earliest;
+}
+
 uint64_t enforce_backoff_end_usec(const Verdict *v, const History *removals, uint64_t window_usec)
 {
 	uint64_t earliest = 0;

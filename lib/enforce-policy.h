@@ -31,6 +31,13 @@ bool enforce_failed_recently(const ActionLog *log, CheckId check, const char *su
 Remediation enforce_next_step(Mode mode, const Finding *f, const ActionLog *log, uint64_t now_usec);
 
 /*
+ * When the earliest retry of a failed removal or move among v's findings comes due
+ * (CLOCK_REALTIME), so that a quiet node, where no event would cause an evaluation, still tries
+ * again (issue 13); 0 when none is waiting.
+ */
+uint64_t enforce_retry_due_usec(const Verdict *v, const ActionLog *log);
+
+/*
  * When the earliest recreate backoff among v's findings ends (CLOCK_REALTIME), so the daemon can
  * evaluate again then; 0 when no finding is in backoff.
  */

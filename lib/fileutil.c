@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,12 +56,20 @@ int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len)
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	_cleanup_free_ char *tmp = NULL;
+	const char *base = strrchr(path, '/');
 	const char *p = data;
 	int r = 0;
 
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+	/*
+	 * A fresh name, created O_EXCL by mkostemp() in the target's own directory (so rename() is
+	 * atomic): the metrics directory may be writable by others, and a predictable name opened
+	 * without O_EXCL let them plant a symlink or read a half-written file (issue 13). The
+	 * leading dot and the suffix keep it out of node-exporter's *.prom glob.
+	 */
+	if (asprintf(&tmp, "%.*s.%s.XXXXXX", base ? (int)(base - path + 1) : 0, path,
+		     base ? base + 1 : path) < 0)
 		return -ENOMEM;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
 	while (len > 0) {
@@ -74,7 +83,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 		p += n;
 		len -= (size_t)n;
 	}
-	/* The umask narrowed open()'s mode: the textfile must be readable by node-exporter. */
+	/* mkostemp() made it 0600: the textfile must be readable by node-exporter. */
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = negative_errno();
 	if (close(fd) < 0 && r == 0)
@@ -84,4 +93,16 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	if (r < 0)
 		(void)unlink(tmp);
 	return r;
+}
+
+FileIdentity file_identity(const struct stat *st)
+{
+	return (FileIdentity){
+	    .dev = st->st_dev, .ino = st->st_ino, .size = st->st_size, .mtime = st->st_mtim};
+}
+
+bool file_identity_equal(const FileIdentity *a, const FileIdentity *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }

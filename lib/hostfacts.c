@@ -131,6 +131,10 @@ static int load_cni_dir(HostFacts *h, const char *dir)
 			continue;
 		}
 		free(entries[i]);
+		/* Before the read: a file replaced in between is then seen as changed, never the
+		 * other way round (issue 13). */
+		struct stat st = {};
+		(void)lstat(path, &st);
 		int e = read_text_file(path, HOST_FILE_MAX, &text, &len);
 		if (e == -EISDIR || e == -ENOENT)
 			continue;
@@ -149,6 +153,7 @@ static int load_cni_dir(HostFacts *h, const char *dir)
 		} else if ((r = cni_file_parse(path, text, f)) < 0) {
 			continue;
 		}
+		f->identity = file_identity(&st);
 		h->n_cni_files++;
 	}
 	free(entries);

@@ -14,6 +14,7 @@
 #include "cilium.h"
 #include "cniipam.h"
 #include "config.h"
+#include "fileutil.h"
 #include "firewall.h"
 #include "k3sconfig.h"
 #include "macro.h"
@@ -24,6 +25,7 @@ typedef struct CniFile {
 	size_t n_plugin_types;
 	bool is_cilium; /* a plugin of type cilium-cni */
 	char *error; /* set when the file is not valid JSON of a CNI config */
+	FileIdentity identity; /* taken before reading: enforcement moves only this file */
 } CniFile;
 
 typedef struct HostFacts {

@@ -217,6 +217,10 @@ static int decode_link(const struct nlmsghdr *nlh, RtnlMessage *m)
 	l->flags = ifi->ifi_flags;
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		m->kind = RTNL_LINK_DEL;
+		/* The name it had when it went, for the enforcer's echo (issue 13); the mirror goes
+		 * by index, and a malformed name there only loses the name. */
+		if (tb[IFLA_IFNAME] && attr_string(tb[IFLA_IFNAME], l->name, sizeof(l->name)) < 0)
+			l->name[0] = '\0';
 		return 0;
 	}
 	m->kind = RTNL_LINK_NEW;

@@ -106,17 +106,45 @@ static RemovalHistory *removal_entry(Tracker *t, const char *name, bool create)
 	return r;
 }
 
+/* Drops the times of r that left the window; clamps those after now (a clock that ran fast and was
+ * set back) to now, so a removal counts for at most one window (issue 13). */
+static void prune_times(RemovalHistory *r, uint64_t now_usec, uint64_t window_usec)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < r->n_times; i++) {
+		uint64_t t = r->times_usec[i] > now_usec ? now_usec : r->times_usec[i];
+		if (t + window_usec > now_usec)
+			r->times_usec[keep++] = t;
+	}
+	r->n_times = keep;
+}
+
+void tracker_prune(Tracker *t, uint64_t now_usec, uint64_t window_usec)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < t->n_open; i++)
+		if (t->open[i].since_usec > now_usec)
+			t->open[i].since_usec = now_usec;
+	for (size_t i = 0; i < t->n_removals; i++) {
+		RemovalHistory *r = &t->removals[i];
+		prune_times(r, now_usec, window_usec);
+		if (r->n_times == 0) {
+			free(r->times_usec);
+			continue;
+		}
+		t->removals[keep++] = *r;
+	}
+	t->n_removals = keep;
+}
+
 int tracker_record_removal(Tracker *t, const char *name, uint64_t now_usec, uint64_t window_usec)
 {
+	/* Every name, not only this one: a name whose device never came back would stay forever. */
+	tracker_prune(t, now_usec, window_usec);
 	RemovalHistory *r = removal_entry(t, name, true);
 	if (!r)
 		return -ENOMEM;
-	/* Forget what fell out of the window, and never hold more than a bounded number. */
-	size_t keep = 0;
-	for (size_t i = 0; i < r->n_times; i++)
-		if (r->times_usec[i] + window_usec > now_usec)
-			r->times_usec[keep++] = r->times_usec[i];
-	r->n_times = keep;
+	/* Never hold more than a bounded number. */
 	if (r->n_times == REMOVALS_PER_NAME_MAX) {
 		memmove(r->times_usec, r->times_usec + 1, (r->n_times - 1) * sizeof(uint64_t));
 		r->n_times--;
@@ -175,6 +203,57 @@ static const char *string_field(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+static int compare_removal_names(const void *a, const void *b)
+{
+	return strcmp(((const RemovalHistory *)a)->name, ((const RemovalHistory *)b)->name);
+}
+
+static int compare_times(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One entry per name, its times oldest first and bounded, as tracker_record_removal keeps them. */
+static int merge_duplicate_names(Tracker *t)
+{
+	size_t keep = 0;
+
+	qsort(t->removals, t->n_removals, sizeof(RemovalHistory), compare_removal_names);
+	for (size_t i = 0; i < t->n_removals; i++) {
+		RemovalHistory *r = &t->removals[i];
+		RemovalHistory *last = keep ? &t->removals[keep - 1] : NULL;
+		if (!last || strcmp(last->name, r->name) != 0) {
+			t->removals[keep++] = *r;
+			continue;
+		}
+		uint64_t *grown =
+		    realloc(last->times_usec, (last->n_times + r->n_times + 1) * sizeof(uint64_t));
+		if (!grown) {
+			/* Entries from i on are not merged yet: freed here, the rest by clear(). */
+			for (size_t j = i; j < t->n_removals; j++)
+				free(t->removals[j].times_usec);
+			t->n_removals = keep;
+			return -ENOMEM;
+		}
+		memcpy(grown + last->n_times, r->times_usec, r->n_times * sizeof(uint64_t));
+		last->times_usec = grown;
+		last->n_times += r->n_times;
+		free(r->times_usec);
+	}
+	t->n_removals = keep;
+	for (size_t i = 0; i < t->n_removals; i++) {
+		RemovalHistory *r = &t->removals[i];
+		qsort(r->times_usec, r->n_times, sizeof(uint64_t), compare_times);
+		if (r->n_times > REMOVALS_PER_NAME_MAX) {
+			memmove(r->times_usec, r->times_usec + r->n_times - REMOVALS_PER_NAME_MAX,
+				REMOVALS_PER_NAME_MAX * sizeof(uint64_t));
+			r->n_times = REMOVALS_PER_NAME_MAX;
+		}
+	}
+	return 0;
+}
+
 int tracker_from_json(Tracker *t, json_object *o)
 {
 	_cleanup_(tracker_freep) Tracker *loaded = NULL;
@@ -208,24 +287,34 @@ int tracker_from_json(Tracker *t, json_object *o)
 		of->since_usec = (uint64_t)json_object_get_int64(v);
 		loaded->n_open++;
 	}
-	for (size_t i = 0; i < json_object_array_length(removals); i++) {
+	size_t n_names = json_object_array_length(removals);
+	loaded->removals = calloc(n_names ? n_names : 1, sizeof(RemovalHistory));
+	if (!loaded->removals)
+		return -ENOMEM;
+	/* Appended as they come and merged by name after a sort: a lookup per entry made loading
+	 * quadratic (60000 names took 4 s, issue 13). */
+	for (size_t i = 0; i < n_names; i++) {
 		json_object *rm = json_object_array_get_idx(removals, i), *times;
 		const char *name = string_field(rm, "name");
 		if (!name || strlen(name) >= REMOVAL_NAME_MAX || !json_object_object_get_ex(rm, "times-usec", &times) ||
 		    !json_object_is_type(times, json_type_array))
 			return -EINVAL;
-		for (size_t j = 0; j < json_object_array_length(times) && j < REMOVALS_PER_NAME_MAX; j++) {
+		RemovalHistory *h = &loaded->removals[loaded->n_removals++];
+		snprintf(h->name, sizeof(h->name), "%s", name);
+		size_t n_times = json_object_array_length(times);
+		if (n_times > REMOVALS_PER_NAME_MAX)
+			n_times = REMOVALS_PER_NAME_MAX;
+		if (n_times && !(h->times_usec = calloc(n_times, sizeof(uint64_t))))
+			return -ENOMEM;
+		for (size_t j = 0; j < n_times; j++) {
 			json_object *tv = json_object_array_get_idx(times, j);
 			if (!json_object_is_type(tv, json_type_int))
 				return -EINVAL;
-			RemovalHistory *h = removal_entry(loaded, name, true);
-			uint64_t *grown = h ? realloc(h->times_usec, (h->n_times + 1) * sizeof(uint64_t)) : NULL;
-			if (!grown)
-				return -ENOMEM;
-			h->times_usec = grown;
 			h->times_usec[h->n_times++] = (uint64_t)json_object_get_int64(tv);
 		}
 	}
+	if ((r = merge_duplicate_names(loaded)) < 0)
+		return r;
 	clear(t);
 	*t = *loaded;
 	memset(loaded, 0, sizeof(*loaded));

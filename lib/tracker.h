@@ -40,7 +40,13 @@ _must_check_ int tracker_new(Tracker **ret);
 _must_check_ int tracker_update(Tracker *t, const Verdict *v, uint64_t now_usec,
 				TransitionHandler handler, void *userdata, uint64_t *since_usec);
 
-/* Remembers a removal of name; forgets removals older than window_usec. */
+/*
+ * Forgets removals older than window_usec and the names left without one; clamps times later than
+ * now (a clock that ran fast, then was corrected) to now, so no device stays in backoff for longer
+ * than one window. The daemon calls it after loading the state file.
+ */
+void tracker_prune(Tracker *t, uint64_t now_usec, uint64_t window_usec);
+/* Remembers a removal of name; prunes as tracker_prune() does. */
 _must_check_ int tracker_record_removal(Tracker *t, const char *name, uint64_t now_usec,
 					uint64_t window_usec);
 /* The removal history as evaluate() takes it; valid until the tracker changes. */

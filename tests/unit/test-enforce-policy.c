@@ -153,6 +153,34 @@ static void test_remove_at_once(void **state)
 	config_free(keep);
 }
 
+/* A quiet node has no event to evaluate on: the retry of a failure is a timer (issue 13). */
+static void test_retry_due(void **state)
+{
+	ActionLog log = {};
+	Finding findings[] = {
+	    {.check = CHECK_FLANNEL_DEVICE,
+	     .subject = (char *)"cni0",
+	     .remediation = REMEDIATION_REMOVE_DEVICE},
+	    {.check = CHECK_CNI_CONFLIST_CONFLICT,
+	     .subject = (char *)"/etc/cni/net.d/10-flannel.conflist",
+	     .remediation = REMEDIATION_QUARANTINE_FILE},
+	    {.check = CHECK_TUNNEL_DEVICE,
+	     .subject = (char *)"vx0",
+	     .remediation = REMEDIATION_ALERT_ONLY},
+	};
+	Verdict v = {.findings = findings, .n_findings = ELEMENTSOF(findings)};
+
+	assert_int_equal(enforce_retry_due_usec(&v, &log), 0);
+	actionlog_record(&log, CHECK_TUNNEL_DEVICE, "vx0", ACTION_FAILED, 10 * SEC);
+	assert_int_equal(enforce_retry_due_usec(&v, &log), 0); /* nothing to retry there */
+	actionlog_record(&log, CHECK_CNI_CONFLIST_CONFLICT, "/etc/cni/net.d/10-flannel.conflist",
+			 ACTION_FAILED, 30 * SEC);
+	actionlog_record(&log, CHECK_FLANNEL_DEVICE, "cni0", ACTION_FAILED, 20 * SEC);
+	assert_int_equal(enforce_retry_due_usec(&v, &log), 20 * SEC + ENFORCE_RETRY_USEC);
+	actionlog_record(&log, CHECK_FLANNEL_DEVICE, "cni0", ACTION_REMOVED, 40 * SEC);
+	assert_int_equal(enforce_retry_due_usec(&v, &log), 30 * SEC + ENFORCE_RETRY_USEC);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +189,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_only_the_newest_action_counts),
 	    cmocka_unit_test(test_next_step),
 	    cmocka_unit_test(test_backoff_end),
+	    cmocka_unit_test(test_retry_due),
 	};
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
 	if (argc > 1)

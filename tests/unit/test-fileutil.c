@@ -91,6 +91,31 @@ static void test_write_failure_leaves_nothing(void **state)
 	tempdir_remove(t);
 }
 
+/* The old temporary name was predictable and opened without O_EXCL: whatever another user plants
+ * beside the target (a symlink to a file of ours, a file of theirs) is never written through. */
+static void test_write_never_follows_planted_names(void **state)
+{
+	TempDir t[1];
+	char planted[256], victim[256], guess[256];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	tempdir_make(t);
+	snprintf(victim, sizeof(victim), "%s/victim", t->path);
+	assert_int_equal(write_file_atomic(victim, "keep", 4, 0600), 0);
+	snprintf(guess, sizeof(guess), "%s.tmp.%d", t->file, (int)getpid());
+	assert_int_equal(symlink(victim, guess), 0);
+	snprintf(planted, sizeof(planted), "%s/.state.json.AAAAAA", t->path);
+	assert_int_equal(symlink(victim, planted), 0);
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(write_file_atomic(t->file, "new", 3, 0644), 0);
+	assert_int_equal(read_text_file(victim, 64, &text, &len), 0);
+	assert_string_equal(text, "keep");
+	/* the target, the victim, the two planted links: no temporary file left behind */
+	assert_int_equal(entries(t->path), 4);
+	tempdir_remove(t);
+}
+
 static void test_read_limits(void **state)
 {
 	TempDir t[1];
@@ -116,6 +141,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_write_then_read),
 	    cmocka_unit_test(test_write_failure_leaves_nothing),
+	    cmocka_unit_test(test_write_never_follows_planted_names),
 	    cmocka_unit_test(test_read_limits),
 	};
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "messageid.h"
 #include "tracker.h"
@@ -175,6 +176,111 @@ static void test_state_file_names_checks(void **state)
 	tracker_free(t);
 }
 
+/* A clock that ran a year ahead, then was corrected: the saved removals count from now, for one
+ * window at most, not for a year (issue 13). */
+static void test_future_removal_times_are_clamped(void **state)
+{
+	static const char *const saved =
+		"{\"open\": [{\"check\": \"flannel-device\", \"subject\": \"cni0\", "
+		"\"since-usec\": 99000}],"
+		" \"removals\": [{\"name\": \"flannel.1\", \"times-usec\": [31536001000, 31536002000, "
+		"31536003000]}]}";
+	Tracker *t;
+	json_object *o = json_tokener_parse(saved);
+
+	assert_int_equal(tracker_new(&t), 0);
+	assert_int_equal(tracker_from_json(t, o), 0);
+	json_object_put(o);
+	tracker_prune(t, 1000, 60);
+	assert_int_equal(t->open[0].since_usec, 1000);
+	assert_int_equal(t->n_removals, 1);
+	assert_int_equal(t->removals[0].n_times, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(t->removals[0].times_usec[i], 1000);
+	History h = tracker_history(t, 1059);
+	assert_int_equal(history_recent_removals(&h, "flannel.1", 60), 3);
+	/* one window later the device is free to be removed again */
+	tracker_prune(t, 1060, 60);
+	assert_int_equal(t->n_removals, 0);
+	tracker_free(t);
+}
+
+/* A name whose device never came back is forgotten once its last removal leaves the window. */
+static void test_removal_names_are_pruned(void **state)
+{
+	Tracker *t;
+	char name[IFNAMSIZ];
+
+	assert_int_equal(tracker_new(&t), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "flannel.%d", i % 100);
+		assert_int_equal(tracker_record_removal(t, name, (uint64_t)i, 10), 0);
+	}
+	/* only the names removed within the last 10 us are left: 90..99 */
+	assert_int_equal(t->n_removals, 10);
+	assert_string_equal(t->removals[0].name, "flannel.90");
+	tracker_free(t);
+}
+
+/* n removal entries, one name each, and flannel.7 70 times more with older and newer times. */
+static json_object *many_names(int n)
+{
+	json_object *o = json_object_new_object(), *removals = json_object_new_array();
+	char name[IFNAMSIZ];
+
+	json_object_object_add(o, "open", json_object_new_array());
+	for (int i = 0; i < n + 70; i++) {
+		json_object *r = json_object_new_object(), *times = json_object_new_array();
+		int64_t time = i < n ? 1000 + i : (i % 2 ? 5000 + i - n : 10 + i - n);
+		snprintf(name, sizeof(name), "flannel.%d", (i < n ? i : 7) % 100000);
+		json_object_object_add(r, "name", json_object_new_string(name));
+		json_object_array_add(times, json_object_new_int64(time));
+		json_object_object_add(r, "times-usec", times);
+		json_object_array_add(removals, r);
+	}
+	json_object_object_add(o, "removals", removals);
+	return o;
+}
+
+static double load_seconds(Tracker *t, int n)
+{
+	json_object *o = many_names(n);
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(tracker_from_json(t, o), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	json_object_put(o);
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/*
+ * 60000 names took 4 s to load, a lookup per entry (issue 13). Timed against 6000 names rather
+ * than the clock, so that valgrind's slowdown does not matter: ten times the names must cost far
+ * less than the hundred times a quadratic load costs. Duplicates of a name are merged, oldest
+ * first, bounded.
+ */
+static void test_many_names_load_fast(void **state)
+{
+	Tracker *t;
+
+	assert_int_equal(tracker_new(&t), 0);
+	double small = load_seconds(t, 6000), large = load_seconds(t, 60000);
+	assert_true(large < 30 * small + 0.05);
+	assert_int_equal(t->n_removals, 60000);
+	History h = tracker_history(t, 0);
+	const RemovalHistory *seven = NULL;
+	for (size_t i = 0; i < h.n_removals; i++)
+		if (strcmp(h.removals[i].name, "flannel.7") == 0)
+			seven = &h.removals[i];
+	assert_non_null(seven);
+	assert_int_equal(seven->n_times, 64);
+	for (size_t i = 1; i < seven->n_times; i++)
+		assert_true(seven->times_usec[i - 1] <= seven->times_usec[i]);
+	assert_int_equal(seven->times_usec[63], 5069); /* the newest kept */
+	tracker_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +289,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_state_is_refused_whole),
 		cmocka_unit_test(test_removal_window),
 		cmocka_unit_test(test_state_file_names_checks),
+		cmocka_unit_test(test_future_removal_times_are_clamped),
+		cmocka_unit_test(test_removal_names_are_pruned),
+		cmocka_unit_test(test_many_names_load_fast),
 	};
 	return unit_main(argc, argv, tests);
 }
