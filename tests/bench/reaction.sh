@@ -10,6 +10,8 @@ source "$(dirname "$0")/lib.sh"
 require tests/reaction-probe tests/bare-reactor
 ROUNDS=${ROUNDS:-200}
 bench_setup reaction
+# A native device (through the default route): without one, enforce mode holds every delete.
+ip -n "$NS" route add default via 192.168.0.1
 
 probe() {
 	in_ns "$BUILD/tests/reaction-probe" "$ROUNDS" 60 5000 >"$TMP/$1.both"
