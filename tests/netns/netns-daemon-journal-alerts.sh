@@ -28,7 +28,11 @@ flannel_vxlan "$NS" --nic eth0 --down
 daemon_start --log-target journal
 wait_ready
 wait_until 5 "flannel.1 removed" link_absent flannel.1
-wait_until 10 "the entries in the journal" bash -c "journalctl -D /run/log/journal -o json ROUTEGUARD_CHECK=flannel-device | grep -q '\"ROUTEGUARD_TRANSITION\":\"resolved\"'"
+# The delete's acknowledgement (action) and the link's disappearance (resolved) come from two
+# sockets: either may be journaled first, so wait for both.
+for transition in resolved action; do
+	wait_until 10 "the $transition entry in the journal" bash -c "journalctl -D /run/log/journal -o json ROUTEGUARD_CHECK=flannel-device | grep -q '\"ROUTEGUARD_TRANSITION\":\"$transition\"'"
+done
 journalctl -D /run/log/journal -o json ROUTEGUARD_CHECK=flannel-device >"$TMP/entries.json"
 python3 - "$TMP/entries.json" <<'PY' || fail "journal entries are not as expected"
 import json, sys
