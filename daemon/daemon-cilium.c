@@ -262,7 +262,7 @@ void daemon_cilium_links_seen(Daemon *d)
 	if (!dc)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (strncmp(links[i]->name, "cilium_", 7) != 0)
+		if (links[i]->name[0] != 'c' || strncmp(links[i]->name, "cilium_", 7) != 0)
 			continue;
 		for (const char *p = links[i]->name; *p; p++)
 			h = (h ^ (uint8_t)*p) * 1099511628211ULL;

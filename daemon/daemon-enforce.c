@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -53,6 +54,28 @@ static void remove_device(Daemon *d, const Finding *f)
 		return;
 	}
 	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
+}
+
+void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
+{
+	const Link *link = netstate_link(d->netstate, ifindex);
+	uint64_t now = now_usec(CLOCK_REALTIME);
+
+	/* Only once a verdict with a native device exists: before it the model is half a view, and
+	 * nothing says which device must stay (daemon_may_send() holds deletes then too). */
+	if (!link || !d->verdict || !d->verdict->native_ifindex || !d->native_ifindex)
+		return;
+	History removals = tracker_history(d->tracker, now);
+	if (!enforce_remove_at_once(d->config, d->netstate, link, d->native_ifindex, &removals,
+				    &d->actions, now))
+		return;
+	char name[IFNAMSIZ];
+	snprintf(name, sizeof(name), "%s", link->name);
+	Finding f = {.check = CHECK_FLANNEL_DEVICE, .subject = name, .ifindex = ifindex};
+	log_debug("%s appeared and may be removed: deleting it before the evaluation", name);
+	/* remove_device() makes the last checks, and leaves a name whose delete is still awaiting
+	 * its answer to the evaluation: that removal is not counted in the history yet. */
+	remove_device(d, &f);
 }
 
 int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userdata)

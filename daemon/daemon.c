@@ -38,6 +38,11 @@ static void on_mirror_changed(Mirror *m, void *userdata)
 	daemon_schedule_evaluation(userdata);
 }
 
+static void on_link_appeared(Mirror *m, uint32_t ifindex, void *userdata)
+{
+	daemon_enforce_new_link(userdata, ifindex);
+}
+
 static void on_mirror_synced(Mirror *m, void *userdata)
 {
 	daemon_schedule_evaluation(userdata);
@@ -329,6 +334,7 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
 	MirrorCallbacks cb = {
 		.changed = on_mirror_changed,
+		.link_appeared = on_link_appeared,
 		.synced = on_mirror_synced,
 		.netconf_changed = on_netconf_changed,
 		.failed = on_mirror_failed,

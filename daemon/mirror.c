@@ -22,6 +22,10 @@
 #define OVERRUN_RESYNC_DELAY_USEC (20 * 1000)
 #define STALE_RESYNC_DELAY_USEC (10 * 1000)
 #define FAILED_DUMP_RETRY_USEC (1000 * 1000)
+/* Recounting after a notification raced a dump: soon, but doubling while counted routes keep
+ * changing under every dump (a busy BGP table), so that the node does not dump without end. */
+#define RECOUNT_DELAY_MIN_USEC (200 * 1000)
+#define RECOUNT_DELAY_MAX_USEC (60 * 1000 * 1000)
 /* A dump that sends nothing for this long is abandoned with its socket. */
 #define DUMP_STALL_USEC (10 * 1000 * 1000)
 
@@ -64,6 +68,7 @@ struct Mirror {
 	SyncScope resync_wanted;
 	bool synced;
 	uint64_t full_syncs;
+	uint64_t recount_delay;
 
 	MirrorCounters counters;
 	RtnlMessage scratch;
@@ -207,6 +212,18 @@ static void finish_dump(Mirror *m)
 	}
 	if (m->resync_wanted)
 		schedule_resync(m, 0, 0);
+	SyncScope raced = netstate_counts_raced(m->ns);
+	if (raced) {
+		m->recount_delay = m->recount_delay ? m->recount_delay * 2
+						    : RECOUNT_DELAY_MIN_USEC;
+		if (m->recount_delay > RECOUNT_DELAY_MAX_USEC)
+			m->recount_delay = RECOUNT_DELAY_MAX_USEC;
+		log_debug("A route notification raced the dump, recounting (scope 0x%x)",
+			  (unsigned)raced);
+		schedule_resync(m, raced, m->recount_delay);
+	} else if (scope & (SYNC_ROUTES4 | SYNC_ROUTES6)) {
+		m->recount_delay = 0;
+	}
 	if (scope == SYNC_ALL && m->callbacks.synced)
 		m->callbacks.synced(m, m->callbacks.userdata);
 }
@@ -279,8 +296,11 @@ static void apply_message(Mirror *m, const struct nlmsghdr *nlh, bool dump_reply
 	}
 	if (m->scratch.kind == RTNL_IGNORED)
 		return;
+	m->scratch.notification = !dump_reply;
 	if (!dump_reply)
 		m->counters.netlink_events++;
+	bool appeared = !dump_reply && m->scratch.kind == RTNL_LINK_NEW &&
+			!netstate_link(m->ns, m->scratch.link.ifindex);
 	r = netstate_apply(m->ns, &m->scratch);
 	if (r < 0) {
 		log_error_errno(r, "Failed to apply an rtnetlink message, resyncing");
@@ -289,6 +309,8 @@ static void apply_message(Mirror *m, const struct nlmsghdr *nlh, bool dump_reply
 	}
 	if (r & APPLY_IPV4_ROUTES_STALE)
 		schedule_resync(m, SYNC_ROUTES4, STALE_RESYNC_DELAY_USEC);
+	if (appeared && m->callbacks.link_appeared)
+		m->callbacks.link_appeared(m, m->scratch.link.ifindex, m->callbacks.userdata);
 	if ((r & APPLY_CHANGED) && m->callbacks.changed)
 		m->callbacks.changed(m, m->callbacks.userdata);
 }

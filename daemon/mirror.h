@@ -25,6 +25,8 @@ typedef struct Mirror Mirror;
 
 typedef struct MirrorCallbacks {
 	void (*changed)(Mirror *m, void *userdata); /* the model changed; called once per message */
+	/* A kernel notification added a link the model did not have; called before changed. */
+	void (*link_appeared)(Mirror *m, uint32_t ifindex, void *userdata);
 	void (*synced)(Mirror *m, void *userdata); /* a full dump completed and the model is exact */
 	void (*netconf_changed)(Mirror *m, void *userdata); /* IPv4 forwarding may have changed */
 	/* The socket was lost and could not be reopened: the mirror follows the kernel no more.

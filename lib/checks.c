@@ -278,6 +278,10 @@ static void check_devices(Evaluation *e)
 
 	for (size_t i = 0; i < n && !e->error; i++) {
 		const Link *l = links[i];
+		/* Cilium's own devices (its pods' lxc*, thousands of them) are never removed and no
+		 * tunnel finding is about them: nothing below applies, so skip the rule matching. */
+		if (device_name_is_cilium(l->name))
+			continue;
 		const DeviceRule *rule = device_remove_rule(e->c, l);
 		bool protected = device_protection(e->c, e->ns, l, e->v->native_ifindex) != NULL;
 
@@ -350,13 +354,18 @@ static void visit_route(const Route *r, void *userdata)
 /* Whether addr is reached without a gateway, through the native device. */
 static bool onlink_on_native(Evaluation *e, int family, const InAddr *addr)
 {
-	const Route *r = netstate_lookup(e->ns, family, addr);
-	if (!r || r->n_nexthops == 0)
-		return false;
-	for (size_t i = 0; i < r->n_nexthops; i++)
-		if (r->nexthops[i].gw_family || r->nexthops[i].ifindex != e->v->native_ifindex)
-			return false;
-	return true;
+	return netstate_connected_ifindex(e->ns, family, addr) == e->v->native_ifindex;
+}
+
+/* The model keeps counts of pod routes by their gateway's verdict: when they say no pod route can
+ * be reported, the walk over every route is skipped, so an evaluation costs the same for 50 pod
+ * routes as for 100k. */
+static bool pod_routes_all_fine(const Evaluation *e)
+{
+	return netstate_native_is(e->ns, &e->c->native_routing_cidr) &&
+	       netstate_pod_routes_via_tunnel(e->ns) == 0 &&
+	       (e->v->native_ifindex == 0 ||
+		netstate_pod_routes_off(e->ns, e->v->native_ifindex) == 0);
 }
 
 typedef struct GatewayVerdict {
@@ -412,7 +421,8 @@ static void check_routes(Evaluation *e)
 	const Config *c = e->c;
 	char buf[PREFIX_STRLEN], gw[INET6_ADDRSTRLEN];
 
-	netstate_foreach_route(e->ns, visit_route, &w);
+	if (!pod_routes_all_fine(e))
+		netstate_foreach_route(e->ns, visit_route, &w);
 	if (e->v->native_ifindex == 0) {
 		free(w.pod_routes_via_gateway);
 		return; /* native-device-missing says it; on-link means nothing without a device */
@@ -679,6 +689,12 @@ static void check_sysctl_and_networkd(Evaluation *e)
 /* The kernel's VXLAN sockets bind the wildcard address whatever `local` says, and devices share a
  * port only with the same receive flags: a plain device and an external (collect-metadata) one,
  * as Cilium's, cannot both be up on one port. So judge by port and flags, not name or address. */
+/* The first letters first: this runs over every link, thousands of veths on a busy node. */
+static bool is_vxlan(const Link *l)
+{
+	return l->kind[0] == 'v' && l->kind[1] == 'x' && strcmp(l->kind, "vxlan") == 0;
+}
+
 static void check_vxlan_ports(Evaluation *e)
 {
 	size_t n;
@@ -686,11 +702,11 @@ static void check_vxlan_ports(Evaluation *e)
 
 	for (size_t i = 0; i < n && !e->error; i++) {
 		const Link *l = links[i];
-		if (strcmp(l->kind, "vxlan") != 0 || l->tunnel.external)
+		if (!is_vxlan(l) || l->tunnel.external)
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			const Link *m = links[j];
-			if (strcmp(m->kind, "vxlan") != 0 || !m->tunnel.external ||
+			if (!is_vxlan(m) || !m->tunnel.external ||
 			    m->tunnel.dstport != l->tunnel.dstport)
 				continue;
 			add(e, CHECK_VXLAN_PORT_CONFLICT, l->name,
@@ -997,14 +1013,14 @@ static const char *cilium_native_cidr(const Evaluation *e, char buf[static PREFI
 	return prefix_format(&e->c->native_routing_cidr, buf);
 }
 
+/* Looked up by name, not by a pass over every link: a node may carry 5000 pods' devices. */
 static const Link *cilium_tunnel_link(const Evaluation *e)
 {
-	size_t n;
-	const Link *const *links = netstate_links(e->ns, &n);
-	for (size_t i = 0; i < n; i++)
-		if (is_cilium_tunnel(links[i]))
-			return links[i];
-	return NULL;
+	const Link *vxlan = netstate_link_by_name(e->ns, "cilium_vxlan");
+	const Link *geneve = netstate_link_by_name(e->ns, "cilium_geneve");
+	if (vxlan && geneve)
+		return vxlan->ifindex < geneve->ifindex ? vxlan : geneve;
+	return vxlan ? vxlan : geneve;
 }
 
 /* Why Cilium is in tunnel mode, as precisely as the configuration says. A tunnel key is blamed
@@ -1065,12 +1081,7 @@ static void add_tunnel_mode(Evaluation *e, const char *subject, const char *what
 static void summarize_cilium(Evaluation *e, const CiliumFacts *cf, const Link *tunnel)
 {
 	Verdict *v = e->v;
-	size_t n;
-	const Link *const *links = netstate_links(e->ns, &n);
-	bool cilium_host = false;
-
-	for (size_t i = 0; i < n; i++)
-		cilium_host = cilium_host || strcmp(links[i]->name, "cilium_host") == 0;
+	bool cilium_host = netstate_link_by_name(e->ns, "cilium_host") != NULL;
 	v->cilium_api = "not-asked";
 	if (cf && cf->reach != CILIUM_AGENT_NOT_ASKED)
 		v->cilium_api = cf->reach == CILIUM_AGENT_REACHED ? "reachable" : "unreachable";

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "enforce-policy.h"
+#include "protect.h"
 
 bool enforce_failed_recently(const ActionLog *log, CheckId check, const char *subject,
 			     uint64_t now_usec)
@@ -55,4 +56,20 @@ uint64_t enforce_backoff_end_usec(const Verdict *v, const History *removals, uin
 		}
 	}
 	return earliest;
+}
+
+bool enforce_remove_at_once(const Config *c, const NetState *ns, const Link *link,
+			    uint32_t native_ifindex, const History *removals, const ActionLog *log,
+			    uint64_t now_usec)
+{
+	if (c->mode != MODE_ENFORCE || !device_may_be_removed(c, ns, link, native_ifindex))
+		return false;
+	if (history_recent_removals(removals, link->name, c->enforce.recreate_window_usec) >=
+	    c->enforce.recreate_count)
+		return false;
+	if (strcmp(link->kind, "bridge") == 0 &&
+	    c->enforce.bridge_with_ports == BRIDGE_WITH_PORTS_PENDING &&
+	    netstate_bridge_ports(ns, link->ifindex) > 0)
+		return false;
+	return !enforce_failed_recently(log, CHECK_FLANNEL_DEVICE, link->name, now_usec);
 }

@@ -11,6 +11,7 @@
 #include "actionlog.h"
 #include "checks.h"
 #include "config.h"
+#include "netstate.h"
 
 /* A removal or move that failed is tried again after this long. */
 #define ENFORCE_RETRY_USEC (60 * 1000000ULL)
@@ -41,3 +42,14 @@ uint64_t enforce_retry_due_usec(const Verdict *v, const ActionLog *log);
  * evaluate again then; 0 when no finding is in backoff.
  */
 uint64_t enforce_backoff_end_usec(const Verdict *v, const History *removals, uint64_t window_usec);
+
+/*
+ * Whether a link that has just appeared may be deleted at once, from the netlink handler, before
+ * the evaluation of its batch: exactly when that evaluation would order its removal (a remove rule
+ * matches, nothing protects it, no recreate backoff, no bridge with ports held back, no recent
+ * failure). The never-removed check (device_may_be_removed()) is made on the model as it is now.
+ * A new link carries no route yet, so it cannot be the native device found from routes.
+ */
+bool enforce_remove_at_once(const Config *c, const NetState *ns, const Link *link,
+			    uint32_t native_ifindex, const History *removals, const ActionLog *log,
+			    uint64_t now_usec);

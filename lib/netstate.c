@@ -7,17 +7,22 @@
 #include <sys/socket.h>
 
 #include "netstate.h"
+#include "routeindex.h"
 #include "rtnl.h"
 
 struct NetState {
 	Link **links; /* sorted by ifindex */
 	size_t n_links;
 	size_t links_allocated;
+	Link **names; /* by name, chained: evaluation asks for devices by name on nodes of 5000 */
+	size_t n_names;
 
 	Route **buckets; /* kept routes, chained by their identity (route_key) */
+	RouteIndex *index;
 	size_t n_buckets;
 	size_t n_routes;
 	uint64_t routes_other_unlinked[2]; /* counted routes with no output device (blackhole, …) */
+	Route *scattered_routes; /* kept routes through several links, or through one not known */
 
 	Prefix *native;
 	size_t n_native;
@@ -25,6 +30,8 @@ struct NetState {
 	size_t n_peers;
 
 	uint32_t generation;
+	SyncScope syncing; /* classes between netstate_begin_sync() and netstate_sweep() */
+	SyncScope counts_raced;
 };
 
 static const char *const TUNNEL_KINDS[] = {
@@ -52,7 +59,8 @@ int netstate_new(NetState **ret)
 		return -ENOMEM;
 	ns->n_buckets = 256;
 	ns->buckets = calloc(ns->n_buckets, sizeof(*ns->buckets));
-	if (!ns->buckets) {
+	if (!ns->buckets || routeindex_new(&ns->index) < 0) {
+		free(ns->buckets);
 		free(ns);
 		return -ENOMEM;
 	}
@@ -75,12 +83,14 @@ NetState *netstate_free(NetState *ns)
 	for (size_t i = 0; i < ns->n_links; i++)
 		link_free(ns->links[i]);
 	free(ns->links);
+	free(ns->names);
 	for (size_t b = 0; b < ns->n_buckets; b++)
 		for (Route *r = ns->buckets[b], *next; r; r = next) {
 			next = r->hash_next;
 			free(r);
 		}
 	free(ns->buckets);
+	routeindex_free(ns->index);
 	free(ns->native);
 	free(ns->peers);
 	free(ns);
@@ -101,6 +111,22 @@ static int copy_prefixes(const Prefix *src, size_t n, Prefix **ret)
 	return 0;
 }
 
+static unsigned index_flags(const NetState *ns, const Route *r);
+
+/* Which routes are pod routes depends on the native CIDRs: count every route again. */
+static int reindex_routes(NetState *ns)
+{
+	int r = 0;
+
+	for (size_t b = 0; b < ns->n_buckets; b++)
+		for (Route *route = ns->buckets[b]; route; route = route->hash_next) {
+			routeindex_remove(ns->index, route);
+			if (routeindex_add(ns->index, route, index_flags(ns, route)) < 0)
+				r = -ENOMEM;
+		}
+	return r;
+}
+
 int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_native,
 			      const Prefix *peers, size_t n_peers)
 {
@@ -115,7 +141,7 @@ int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_nativ
 	ns->n_native = n_native;
 	ns->peers = TAKE_PTR(peers_copy);
 	ns->n_peers = n_peers;
-	return 0;
+	return reindex_routes(ns);
 }
 
 /* ---- links ---- */
@@ -147,12 +173,61 @@ static Link *link_mutable(NetState *ns, uint32_t ifindex)
 	return (Link *)netstate_link(ns, ifindex);
 }
 
+static size_t name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
 const Link *netstate_link_by_name(const NetState *ns, const char *name)
 {
+	const Link *found = NULL;
+
+	if (ns->n_names == 0)
+		return NULL;
+	/* Two links may share a name for a moment (a rename seen before the other's deletion):
+	 * the lower ifindex wins, as a scan in ifindex order would have it. */
+	for (const Link *l = ns->names[name_hash(name) & (ns->n_names - 1)]; l; l = l->name_next)
+		if (strcmp(l->name, name) == 0 && (!found || l->ifindex < found->ifindex))
+			found = l;
+	return found;
+}
+
+static void name_unlink(NetState *ns, Link *l)
+{
+	if (ns->n_names == 0)
+		return;
+	for (Link **p = &ns->names[name_hash(l->name) & (ns->n_names - 1)]; *p; p = &(*p)->name_next)
+		if (*p == l) {
+			*p = l->name_next;
+			return;
+		}
+}
+
+static void name_link(NetState *ns, Link *l)
+{
+	Link **head = &ns->names[name_hash(l->name) & (ns->n_names - 1)];
+	l->name_next = *head;
+	*head = l;
+}
+
+/* Room for one more link in the name index: grown with the links, rehashed. */
+static int names_reserve(NetState *ns)
+{
+	if (ns->n_links + 1 <= ns->n_names)
+		return 0;
+	size_t n = ns->n_names ? ns->n_names * 2 : 64;
+	Link **names = calloc(n, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	free(ns->names);
+	ns->names = names;
+	ns->n_names = n;
 	for (size_t i = 0; i < ns->n_links; i++)
-		if (strcmp(ns->links[i]->name, name) == 0)
-			return ns->links[i];
-	return NULL;
+		name_link(ns, ns->links[i]);
+	return 0;
 }
 
 const Link *const *netstate_links(const NetState *ns, size_t *ret_n)
@@ -169,6 +244,39 @@ size_t netstate_bridge_ports(const NetState *ns, uint32_t bridge_ifindex)
 		if (ns->links[i]->master == bridge_ifindex)
 			n++;
 	return n;
+}
+
+static void remove_link_routes_where(NetState *ns, Link *l,
+				     bool (*doomed)(const Route *, const void *), const void *arg,
+				     size_t *ret_removed);
+
+/* The IPv4 routes the kernel flushes when a link goes down: those whose every nexthop goes
+ * through it (fib_sync_down_dev() marks them dead, fib_flush() drops them, no notification),
+ * except routes of scope host, whose nexthop has scope "nowhere" and is spared. */
+static bool ipv4_route_only_through(const Route *r, const void *arg)
+{
+	uint32_t ifindex = *(const uint32_t *)arg;
+
+	if (r->family != AF_INET || r->n_nexthops == 0 || r->scope == RT_SCOPE_HOST)
+		return false;
+	for (size_t i = 0; i < r->n_nexthops; i++)
+		if (r->nexthops[i].ifindex != ifindex)
+			return false;
+	return true;
+}
+
+/* Does the kernel's silent IPv4 flush of a link that went down, when the model can know what it
+ * took; otherwise asks for a resync. Saves a dump of the whole table per pod deleted. */
+static int flush_ipv4_of_link_down(NetState *ns, Link *l)
+{
+	size_t removed = 0;
+
+	if (l->routes_other_multipath4 > 0)
+		return APPLY_IPV4_ROUTES_STALE;
+	remove_link_routes_where(ns, l, ipv4_route_only_through, &l->ifindex, &removed);
+	bool counted = l->routes_other[0] > l->routes_other_host4;
+	l->routes_other[0] = l->routes_other_host4;
+	return removed > 0 || counted ? APPLY_CHANGED : 0;
 }
 
 static bool link_attributes_equal(const Link *a, const Link *b)
@@ -188,15 +296,21 @@ static int apply_link_new(NetState *ns, const Link *update)
 		int result = 0;
 		if (!link_attributes_equal(l, update))
 			result |= APPLY_CHANGED;
-		if ((l->flags & IFF_UP) && !(update->flags & IFF_UP))
-			result |= APPLY_IPV4_ROUTES_STALE;
+		bool went_down = (l->flags & IFF_UP) && !(update->flags & IFF_UP);
+		bool renamed = strcmp(l->name, update->name) != 0;
+		if (renamed)
+			name_unlink(ns, l);
 		memcpy(l->name, update->name, sizeof(l->name));
+		if (renamed)
+			name_link(ns, l);
 		memcpy(l->kind, update->kind, sizeof(l->kind));
 		l->flags = update->flags;
 		l->mtu = update->mtu;
 		l->master = update->master;
 		l->tunnel = update->tunnel;
 		l->generation = ns->generation;
+		if (went_down)
+			result |= flush_ipv4_of_link_down(ns, l);
 		return result;
 	}
 
@@ -208,18 +322,24 @@ static int apply_link_new(NetState *ns, const Link *update)
 		ns->links = links;
 		ns->links_allocated = n;
 	}
+	if (names_reserve(ns) < 0)
+		return -ENOMEM;
 	Link *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	*l = *update;
 	l->addresses = NULL;
+	l->routes = NULL;
 	l->n_addresses = 0;
 	memset(l->routes_other, 0, sizeof(l->routes_other));
+	l->routes_other_multipath4 = 0;
+	l->routes_other_host4 = 0;
 	l->default_routes = 0;
 	l->generation = ns->generation;
 	memmove(ns->links + pos + 1, ns->links + pos, (ns->n_links - pos) * sizeof(*ns->links));
 	ns->links[pos] = l;
 	ns->n_links++;
+	name_link(ns, l);
 	return APPLY_CHANGED;
 }
 
@@ -243,15 +363,88 @@ static void count_default_route(NetState *ns, const Route *r, int delta)
 	}
 }
 
-static void route_attach(NetState *ns, Route **slot, Route *r)
+static bool inside_native(const NetState *ns, const Route *r)
 {
+	Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
+
+	for (size_t i = 0; i < ns->n_native; i++)
+		if (prefix_covers(&ns->native[i], &dst))
+			return true;
+	return false;
+}
+
+/* What checks.c's walk over pod routes could report about this route: a superset, so that zero
+ * counts prove the walk would find nothing. */
+static unsigned index_flags(const NetState *ns, const Route *r)
+{
+	unsigned flags = 0;
+	bool gateway = false;
+
+	if (r->type != RTN_UNICAST || !inside_native(ns, r))
+		return 0;
+	for (size_t i = 0; i < r->n_nexthops; i++) {
+		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
+		if (!l || link_is_tunnel(l))
+			flags |= ROUTE_INDEX_POD_TUNNEL;
+		if (r->nexthops[i].gw_family)
+			gateway = true;
+	}
+	if (gateway && r->table == RT_TABLE_MAIN)
+		flags |= ROUTE_INDEX_POD_GATEWAY;
+	return flags;
+}
+
+static void by_link_insert(NetState *ns, Route *r)
+{
+	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
+	Route **head = &ns->scattered_routes;
+
+	r->by_link_next = NULL;
+	r->by_link_pprev = NULL;
+	if (r->n_nexthops == 0)
+		return;
+	for (size_t i = 1; l && i < r->n_nexthops; i++)
+		if (r->nexthops[i].ifindex != l->ifindex)
+			l = NULL;
+	if (l)
+		head = &l->routes;
+	r->by_link_next = *head;
+	if (*head)
+		(*head)->by_link_pprev = &r->by_link_next;
+	*head = r;
+	r->by_link_pprev = head;
+}
+
+static void by_link_remove(Route *r)
+{
+	if (!r->by_link_pprev)
+		return;
+	*r->by_link_pprev = r->by_link_next;
+	if (r->by_link_next)
+		r->by_link_next->by_link_pprev = r->by_link_pprev;
+	r->by_link_pprev = NULL;
+}
+
+/* Frees r when it cannot be indexed. */
+static int route_attach(NetState *ns, Route **slot, Route *r)
+{
+	if (routeindex_add(ns->index, r, index_flags(ns, r)) < 0) {
+		Route *next = r->hash_next;
+		free(r);
+		*slot = next;
+		return -ENOMEM;
+	}
 	*slot = r;
 	ns->n_routes++;
 	count_default_route(ns, r, +1);
+	by_link_insert(ns, r);
+	return 0;
 }
 
 static void route_detach_free(NetState *ns, Route *r)
 {
+	by_link_remove(r);
+	routeindex_remove(ns->index, r);
 	count_default_route(ns, r, -1);
 	ns->n_routes--;
 	free(r);
@@ -275,6 +468,27 @@ static void remove_routes_where(NetState *ns, bool (*doomed)(const Route *, cons
 	}
 }
 
+static Route **route_slot_of(NetState *ns, const Route *r);
+
+/* remove_routes_where() for the routes through one link: its own list, and the scattered ones. */
+static void remove_link_routes_where(NetState *ns, Link *l,
+				     bool (*doomed)(const Route *, const void *), const void *arg,
+				     size_t *ret_removed)
+{
+	Route **lists[] = {&l->routes, &ns->scattered_routes};
+
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		for (Route *r = *lists[i], *next; r; r = next) {
+			next = r->by_link_next;
+			if (!doomed(r, arg))
+				continue;
+			Route **slot = route_slot_of(ns, r);
+			*slot = r->hash_next;
+			route_detach_free(ns, r);
+			(*ret_removed)++;
+		}
+}
+
 static bool route_through(const Route *r, const void *arg)
 {
 	return route_uses_link(r, *(const uint32_t *)arg);
@@ -286,10 +500,11 @@ static size_t remove_link_at(NetState *ns, size_t pos)
 	uint32_t ifindex = ns->links[pos]->ifindex;
 	size_t removed = 1;
 
+	remove_link_routes_where(ns, ns->links[pos], route_through, &ifindex, &removed);
+	name_unlink(ns, ns->links[pos]);
 	link_free(ns->links[pos]);
 	memmove(ns->links + pos, ns->links + pos + 1, (ns->n_links - pos - 1) * sizeof(*ns->links));
 	ns->n_links--;
-	remove_routes_where(ns, route_through, &ifindex, &removed);
 	return removed;
 }
 
@@ -399,6 +614,17 @@ static Route **route_slot(NetState *ns, const RouteKey *k)
 	return slot;
 }
 
+/* Where r itself is chained: its bucket holds it, as every kept route is in the table. */
+static Route **route_slot_of(NetState *ns, const Route *r)
+{
+	RouteKey k = route_key(r);
+	Route **slot = &ns->buckets[route_hash(&k) & (ns->n_buckets - 1)];
+
+	while (*slot != r)
+		slot = &(*slot)->hash_next;
+	return slot;
+}
+
 static int grow_buckets(NetState *ns)
 {
 	size_t n = ns->n_buckets * 2;
@@ -453,6 +679,22 @@ static uint64_t *other_counter(NetState *ns, const Route *r)
 	return l ? &l->routes_other[f] : &ns->routes_other_unlinked[f];
 }
 
+static void count_other(NetState *ns, const Route *r, int delta)
+{
+	uint64_t *counter = other_counter(ns, r);
+	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
+
+	if (delta < 0 && *counter == 0)
+		return;
+	*counter += (uint64_t)(int64_t)delta;
+	if (l && r->family == AF_INET && r->n_nexthops > 1 &&
+	    (delta > 0 || l->routes_other_multipath4 > 0))
+		l->routes_other_multipath4 += (uint64_t)(int64_t)delta;
+	if (l && r->family == AF_INET && r->scope == RT_SCOPE_HOST &&
+	    (delta > 0 || l->routes_other_host4 > 0))
+		l->routes_other_host4 += (uint64_t)(int64_t)delta;
+}
+
 static bool route_attributes_equal(const Route *a, const Route *b)
 {
 	return a->protocol == b->protocol && a->scope == b->scope && a->type == b->type &&
@@ -474,11 +716,25 @@ static Route *route_copy(const Route *src)
 	return r;
 }
 
-static int apply_route_new(NetState *ns, const Route *update, bool replace)
+static SyncScope route_scope(const Route *r)
+{
+	return r->family == AF_INET6 ? SYNC_ROUTES6 : SYNC_ROUTES4;
+}
+
+/* A notification about a counted route during its family's dump: the dump may count it again, or
+ * may already have counted a route the notification now removes. */
+static void note_counted_notification(NetState *ns, const Route *r, bool notification)
+{
+	if (notification && (ns->syncing & route_scope(r)))
+		ns->counts_raced |= route_scope(r);
+}
+
+static int apply_route_new(NetState *ns, const Route *update, bool replace, bool notification)
 {
 	if (!netstate_route_is_kept(ns, update)) {
+		note_counted_notification(ns, update, notification);
 		if (!replace)
-			(*other_counter(ns, update))++;
+			count_other(ns, update, +1);
 		return 0;
 	}
 
@@ -497,7 +753,8 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace)
 		route_detach_free(ns, old);
 		r->hash_next = next;
 		r->generation = ns->generation;
-		route_attach(ns, slot, r);
+		if (route_attach(ns, slot, r) < 0)
+			return -ENOMEM;
 		return APPLY_CHANGED;
 	}
 
@@ -510,20 +767,21 @@ static int apply_route_new(NetState *ns, const Route *update, bool replace)
 	if (!r)
 		return -ENOMEM;
 	r->generation = ns->generation;
-	route_attach(ns, slot, r);
+	r->hash_next = *slot;
+	if (route_attach(ns, slot, r) < 0)
+		return -ENOMEM;
 	return APPLY_CHANGED;
 }
 
-static int apply_route_del(NetState *ns, const Route *update)
+static int apply_route_del(NetState *ns, const Route *update, bool notification)
 {
 	RouteKey k = route_key(update);
 	Route **slot = route_slot(ns, &k);
 
 	if (!*slot) {
 		if (!netstate_route_is_kept(ns, update)) {
-			uint64_t *counter = other_counter(ns, update);
-			if (*counter > 0)
-				(*counter)--;
+			note_counted_notification(ns, update, notification);
+			count_other(ns, update, -1);
 		}
 		return 0;
 	}
@@ -544,9 +802,9 @@ int netstate_apply(NetState *ns, const RtnlMessage *m)
 	case RTNL_ADDR_DEL:
 		return apply_addr(ns, m->addr_ifindex, &m->address, m->kind == RTNL_ADDR_NEW);
 	case RTNL_ROUTE_NEW:
-		return apply_route_new(ns, &m->route, m->replace);
+		return apply_route_new(ns, &m->route, m->replace, m->notification);
 	case RTNL_ROUTE_DEL:
-		return apply_route_del(ns, &m->route);
+		return apply_route_del(ns, &m->route, m->notification);
 	case RTNL_IGNORED:
 		break;
 	}
@@ -558,12 +816,19 @@ int netstate_apply(NetState *ns, const RtnlMessage *m)
 void netstate_begin_sync(NetState *ns, SyncScope scope)
 {
 	ns->generation++;
+	ns->syncing = scope;
+	ns->counts_raced = 0;
 	for (int f = 0; f < 2; f++) {
 		if (!(scope & (f == 0 ? SYNC_ROUTES4 : SYNC_ROUTES6)))
 			continue;
 		ns->routes_other_unlinked[f] = 0;
-		for (size_t i = 0; i < ns->n_links; i++)
+		for (size_t i = 0; i < ns->n_links; i++) {
 			ns->links[i]->routes_other[f] = 0;
+			if (f == 0) {
+				ns->links[i]->routes_other_multipath4 = 0;
+				ns->links[i]->routes_other_host4 = 0;
+			}
+		}
 	}
 }
 
@@ -598,7 +863,13 @@ size_t netstate_sweep(NetState *ns, SyncScope scope)
 		}
 	StaleRoutes stale = {ns->generation, scope};
 	remove_routes_where(ns, route_is_stale, &stale, &removed);
+	ns->syncing = 0;
 	return removed;
+}
+
+SyncScope netstate_counts_raced(const NetState *ns)
+{
+	return ns->counts_raced;
 }
 
 /* ---- reading ---- */
@@ -672,19 +943,29 @@ void netstate_foreach_route(const NetState *ns, void (*f)(const Route *r, void *
 
 const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr)
 {
-	const Route *best = NULL;
+	return routeindex_lookup(ns->index, family, RT_TABLE_MAIN, addr);
+}
 
-	for (size_t b = 0; b < ns->n_buckets; b++)
-		for (const Route *r = ns->buckets[b]; r; r = r->hash_next) {
-			Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
-			if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST || r->src_len != 0 ||
-			    !prefix_contains(&dst, family, addr))
-				continue;
-			if (!best || r->dst_len > best->dst_len ||
-			    (r->dst_len == best->dst_len && r->priority < best->priority))
-				best = r;
-		}
-	return best;
+uint32_t netstate_connected_ifindex(const NetState *ns, int family, const InAddr *addr)
+{
+	return routeindex_connected_ifindex(ns->index, family, addr);
+}
+
+bool netstate_native_is(const NetState *ns, const Prefix *native)
+{
+	return ns->n_native == 1 && ns->native[0].family == native->family &&
+	       ns->native[0].len == native->len &&
+	       memcmp(&ns->native[0].addr, &native->addr, sizeof(native->addr)) == 0;
+}
+
+uint64_t netstate_pod_routes_off(const NetState *ns, uint32_t ifindex)
+{
+	return routeindex_pod_routes_off(ns->index, ifindex);
+}
+
+uint64_t netstate_pod_routes_via_tunnel(const NetState *ns)
+{
+	return routeindex_pod_routes_via_tunnel(ns->index);
 }
 
 bool netstate_link_has_default_route(const NetState *ns, uint32_t ifindex)

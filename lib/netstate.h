@@ -49,7 +49,16 @@ typedef struct Link {
 	LinkAddress *addresses;
 	size_t n_addresses;
 	uint64_t routes_other[2]; /* routes counted but not kept: [0] IPv4, [1] IPv6 */
+	/* Of routes_other[0], those with several nexthops: whether the kernel flushes one when this
+	 * link goes down depends on its other nexthops, which a count does not know. */
+	uint64_t routes_other_multipath4;
+	/* Of routes_other[0], those of scope host (the local routes of addresses): kept by the kernel
+	 * when the link goes down, its nexthop's scope being "nowhere". */
+	uint64_t routes_other_host4;
 	uint32_t default_routes; /* kept default routes through this link */
+	struct Link *name_next; /* the model's index by name */
+	struct Route *routes;	 /* kept routes through this link alone, so that its going costs
+				    its own routes, not a walk over the table */
 	uint32_t generation;
 } Link;
 
@@ -63,6 +72,11 @@ typedef struct Nexthop {
 
 typedef struct Route {
 	struct Route *hash_next;
+	struct Route *same_prefix_next; /* the routes of one table with this destination */
+	uint8_t index_flags; /* how routeindex counts it (RouteIndexFlags) */
+	/* In its link's list of routes when all its nexthops go through one known link, else in the
+	 * model's list of the others; NULL pprev when it has no nexthop. */
+	struct Route *by_link_next, **by_link_pprev;
 	uint8_t family;
 	uint8_t dst_len;
 	uint8_t src_len;
@@ -93,8 +107,10 @@ typedef enum SyncScope {
 /* What an applied message did, as bits. */
 typedef enum ApplyResult {
 	APPLY_CHANGED = 1 << 0,
-	/* A link went down or lost an IPv4 address: the kernel may have flushed IPv4 routes through it
-	 * without sending one RTM_DELROUTE each, so the caller should resync IPv4 routes. */
+	/* A link lost an IPv4 address, or went down carrying counted multipath IPv4 routes: the kernel
+	 * may have flushed IPv4 routes without sending one RTM_DELROUTE each, and the model cannot
+	 * tell which, so the caller should resync IPv4 routes. (A link going down otherwise has its
+	 * flush done by the model itself.) */
 	APPLY_IPV4_ROUTES_STALE = 1 << 1,
 } ApplyResult;
 
@@ -116,6 +132,13 @@ _must_check_ int netstate_apply(NetState *ns, const RtnlMessage *m);
 void netstate_begin_sync(NetState *ns, SyncScope scope);
 /* Drops what the resync begun last did not see again. Returns how many objects went. */
 size_t netstate_sweep(NetState *ns, SyncScope scope);
+/*
+ * The route classes whose counts the last sweep may have got wrong: a notification about a counted
+ * route came while its family was being dumped. Counted routes are bare counters, so a route that
+ * the notification counted and the dump then counted again (or that the dump had counted and the
+ * notification already uncounted) cannot be told apart; only a recount settles it.
+ */
+SyncScope netstate_counts_raced(const NetState *ns);
 
 bool netstate_route_is_kept(const NetState *ns, const Route *r);
 
@@ -138,6 +161,19 @@ int route_compare(const Route *a, const Route *b);
  * metric); NULL when none. Since every connected route is kept, a NULL or a route with a gateway
  * both mean: not directly connected. */
 const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr);
+/* The device on which addr is directly connected according to the kept main table; 0 when it is
+ * reached through a gateway or not at all. */
+uint32_t netstate_connected_ifindex(const NetState *ns, int family, const InAddr *addr);
+/* Whether the route filter's native CIDRs are exactly this one. */
+bool netstate_native_is(const NetState *ns, const Prefix *native);
+/*
+ * Pod routes (kept main-table unicast routes inside a native CIDR with a gateway) whose first
+ * nexthop's gateway is not directly connected on ifindex, and pod routes through a tunnel device:
+ * kept as counts while routes change, so that a node whose pod routes are all fine is told so
+ * without a walk over its routes.
+ */
+uint64_t netstate_pod_routes_off(const NetState *ns, uint32_t ifindex);
+uint64_t netstate_pod_routes_via_tunnel(const NetState *ns);
 /* Whether a kept route with destination length 0 goes out through this link. */
 bool netstate_link_has_default_route(const NetState *ns, uint32_t ifindex);
 /* Calls f for every kept route, in no particular order. */

@@ -10,8 +10,10 @@ static const char *const CILIUM_PREFIXES[] = {"cilium_", "lxc"};
 
 bool device_name_is_cilium(const char *name)
 {
+	/* The first letter first: evaluation asks this of every link, 5000 on a busy node. */
 	for (size_t i = 0; i < ELEMENTSOF(CILIUM_PREFIXES); i++)
-		if (strncmp(name, CILIUM_PREFIXES[i], strlen(CILIUM_PREFIXES[i])) == 0)
+		if (name[0] == CILIUM_PREFIXES[i][0] &&
+		    strncmp(name, CILIUM_PREFIXES[i], strlen(CILIUM_PREFIXES[i])) == 0)
 			return true;
 	return false;
 }

@@ -412,6 +412,7 @@ int rtnl_decode(const struct nlmsghdr *nlh, RtnlMessage *ret)
 {
 	ret->kind = RTNL_IGNORED;
 	ret->replace = (nlh->nlmsg_flags & NLM_F_REPLACE) != 0;
+	ret->notification = false; /* the reader knows better and says so after decoding */
 	/* libmnl walks attributes up to the aligned end of the message; the kernel always pads, so an
 	 * unpadded length can only be a forged message that would make it read past the buffer. */
 	if (nlh->nlmsg_len != NLMSG_ALIGN(nlh->nlmsg_len))

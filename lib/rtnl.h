@@ -25,6 +25,9 @@ typedef enum RtnlKind {
 struct RtnlMessage {
 	RtnlKind kind;
 	bool replace; /* NLM_F_REPLACE: a new route that took the place of one with its identity */
+	/* A kernel notification, not a dump reply. Set by the reader, which alone can tell them
+	 * apart: a notification carries the port id of whoever made the change. */
+	bool notification;
 	Link link;
 	uint32_t addr_ifindex;
 	LinkAddress address;

@@ -10,6 +10,8 @@ source "$(dirname "$0")/lib.sh"
 require tests/reaction-probe tests/bare-reactor
 ROUNDS=${ROUNDS:-200}
 bench_setup reaction
+# A native device (through the default route): without one, enforce mode holds every delete.
+ip -n "$NS" route add default via 192.168.0.1
 
 probe() {
 	in_ns "$BUILD/tests/reaction-probe" "$ROUNDS" 60 5000 >"$TMP/$1.both"
@@ -21,14 +23,24 @@ probe() {
 # A recreate limit that 200 rounds cannot reach: this measures reaction, not the backoff.
 start_routeguardd "mode: enforce
 enforce: {recreate-limit: {count: 1000000, window: 1s}}"
+# CPU from the scheduler (nanoseconds), and routeguardd's own count of netlink events.
+cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+events() { { in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status 2>/dev/null || true; } |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["netlink-events"])'; }
+events_before=$(events)
+cpu_before=$(cpu_ns "$DAEMON_PID")
 probe routeguardd
+rg_cpu_ns=$(($(cpu_ns "$DAEMON_PID") - cpu_before))
+rg_events=$(($(events) - events_before))
 stop_routeguardd
 
 ip netns exec "$NS" "$BUILD/tests/bare-reactor" >"$TMP/bare.out" 2>&1 &
 bare_pid=$!
 BENCH_PIDS+=("$bare_pid")
 for _ in $(seq 100); do grep -q listening "$TMP/bare.out" && break; sleep 0.02; done
+bare_cpu_before=$(cpu_ns "$bare_pid")
 probe bare
+bare_cpu_ns=$(($(cpu_ns "$bare_pid") - bare_cpu_before))
 kill "$bare_pid"
 wait "$bare_pid" 2>/dev/null || true
 
@@ -46,9 +58,11 @@ wait "$shell_pid" 2>/dev/null || true
 rg50=$(percentile 50 "$TMP/routeguardd.ms")
 bare50=$(percentile 50 "$TMP/bare.ms")
 shell50=$(percentile 50 "$TMP/shell.ms")
-printf '{"rounds": %d, "routeguardd_p50_ms": %.3f, "routeguardd_p99_ms": %.3f, "bare_p50_ms": %.3f, "bare_p99_ms": %.3f, "shell_p50_ms": %.3f, "shell_p99_ms": %.3f, "ratio_vs_bare": %.2f, "shell_over_routeguardd": %.1f, "routeguardd_from_request_p50_ms": %.3f, "bare_from_request_p50_ms": %.3f, "shell_from_request_p50_ms": %.3f}\n' \
+printf '{"rounds": %d, "routeguardd_p50_ms": %.3f, "routeguardd_p99_ms": %.3f, "bare_p50_ms": %.3f, "bare_p99_ms": %.3f, "shell_p50_ms": %.3f, "shell_p99_ms": %.3f, "ratio_vs_bare": %.2f, "shell_over_routeguardd": %.1f, "routeguardd_from_request_p50_ms": %.3f, "bare_from_request_p50_ms": %.3f, "shell_from_request_p50_ms": %.3f, "routeguardd_netlink_events": %d, "routeguardd_cpu_us_per_event": %.1f, "routeguardd_cpu_us_per_round": %.1f, "bare_cpu_us_per_round": %.1f, "p99_ratio_vs_bare": %.2f}\n' \
 	"$(wc -l <"$TMP/routeguardd.ms")" "$rg50" "$(percentile 99 "$TMP/routeguardd.ms")" \
 	"$bare50" "$(percentile 99 "$TMP/bare.ms")" "$shell50" "$(percentile 99 "$TMP/shell.ms")" \
 	"$(echo "$rg50 / $bare50" | bc -l)" "$(echo "$shell50 / $rg50" | bc -l)" \
 	"$(percentile 50 "$TMP/routeguardd.request.ms")" "$(percentile 50 "$TMP/bare.request.ms")" \
-	"$(percentile 50 "$TMP/shell.request.ms")"
+	"$(percentile 50 "$TMP/shell.request.ms")" "$rg_events" "$(echo "$rg_cpu_ns / 1000 / $rg_events" | bc -l)" \
+	"$(echo "$rg_cpu_ns / 1000 / $ROUNDS" | bc -l)" "$(echo "$bare_cpu_ns / 1000 / $ROUNDS" | bc -l)" \
+	"$(echo "$(percentile 99 "$TMP/routeguardd.ms") / $(percentile 99 "$TMP/bare.ms")" | bc -l)"

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Starts a daemon with NOTIFY_SOCKET pointing at a socket bound here, and measures the time from
- * exec to READY=1 and the daemon's peak RSS (VmHWM) at that moment; then stops it with SIGTERM.
+ * exec to READY=1, the daemon's peak RSS (VmHWM) and its CPU seconds (from the scheduler) at that
+ * moment; then stops it with SIGTERM.
  *
- *   ready-timer TIMEOUT_S COMMAND [ARGS…]     prints {"ready_s": …, "rss_kib": …, "exit": …}
+ *   ready-timer TIMEOUT_S COMMAND [ARGS…]   prints {"ready_s": …, "rss_kib": …, "cpu_s": …, "exit":
+ * …}
  */
 #include <errno.h>
 #include <poll.h>
@@ -39,6 +41,21 @@ static long vm_hwm_kib(pid_t pid)
 	return kib;
 }
 
+/* On-CPU time so far, in seconds: the first field of /proc/PID/schedstat, in nanoseconds. */
+static double cpu_seconds(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return (double)ns / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -66,6 +83,7 @@ int main(int argc, char **argv)
 	}
 	double ready = -1;
 	long rss = -1;
+	double cpu = -1;
 	char buf[4096];
 	while (ready < 0 && elapsed(&start) < timeout) {
 		struct pollfd p = {fd, POLLIN, 0};
@@ -85,6 +103,7 @@ int main(int argc, char **argv)
 			if (strcmp(line, "READY=1") == 0) {
 				ready = elapsed(&start);
 				rss = vm_hwm_kib(pid);
+				cpu = cpu_seconds(pid);
 			}
 	}
 	kill(pid, SIGTERM);
@@ -92,6 +111,7 @@ int main(int argc, char **argv)
 	waitpid(pid, &status, 0);
 	unlink(sa.sun_path);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	printf("{\"ready_s\": %.4f, \"rss_kib\": %ld, \"exit\": %d}\n", ready, rss, code);
+	printf("{\"ready_s\": %.4f, \"rss_kib\": %ld, \"cpu_s\": %.4f, \"exit\": %d}\n", ready, rss,
+	       cpu, code);
 	return ready < 0 ? 1 : 0;
 }

@@ -17,7 +17,11 @@ load() {
 }
 one=$(load 1)
 echo "1 client:   $one" >&2
+# routeguardd's CPU (from the scheduler) over the 64-client run, per request answered.
+cpu_ns() { cut -d' ' -f1 "/proc/$DAEMON_PID/schedstat"; }
+cpu_before=$(cpu_ns)
 many=$(load 64)
+many_cpu_ns=$(($(cpu_ns) - cpu_before))
 echo "64 clients: $many" >&2
 
 # Hostile clients in the background for the third run.
@@ -50,7 +54,10 @@ echo "1 client among hostile ones: $hostile" >&2
 kill "$hostile_pid" 2>/dev/null || true
 
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
-printf '{"seconds_each": %d, "one_client_per_second": %s, "one_client_p99_ms": %s, "clients64_per_second": %s, "clients64_p99_ms": %s, "hostile_one_client_per_second": %s, "hostile_p99_ms": %s}\n' \
+printf '{"seconds_each": %d, "one_client_per_second": %s, "one_client_p99_ms": %s, "clients64_per_second": %s, "clients64_p99_ms": %s, "hostile_one_client_per_second": %s, "hostile_p99_ms": %s, "clients64_cpu_us_per_request": %.2f, "netlink_events": %s}\n' \
 	"$SECONDS_EACH" "$(field "$one" per_second)" "$(field "$one" p99_ms)" \
 	"$(field "$many" per_second)" "$(field "$many" p99_ms)" \
-	"$(field "$hostile" per_second)" "$(field "$hostile" p99_ms)"
+	"$(field "$hostile" per_second)" "$(field "$hostile" p99_ms)" \
+	"$(echo "$many_cpu_ns / 1000 / ($(field "$many" per_second) * $SECONDS_EACH)" | bc -l)" \
+	"$({ in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status 2>/dev/null || true; } |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["netlink-events"])')"

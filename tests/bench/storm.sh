@@ -39,6 +39,11 @@ kept_now() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["netstate"]["routes-kept"])'
 }
 base_kept=$(kept_now)
+events_now() {
+	{ in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status 2>/dev/null || true; } |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["netlink-events"])'
+}
+events_before=$(events_now)
 cpu_before=$(cpu_seconds)
 start=$(date +%s.%N)
 in_ns "$BUILD/tests/rtflood" add 10.64.0.0/32 "$ADDS" eth0 192.168.0.1 >&2
@@ -57,12 +62,14 @@ caught_up_s=$(echo "$(date +%s.%N) - $start" | bc -l)
 # Peak RSS of the storm itself, before the debug dumps below (JSON of 200k routes) inflate it.
 rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
 cpu=$(echo "$(cpu_seconds) - $cpu_before" | bc -l)
+events=$(($(events_now) - events_before))
 converged_s=$(until_equal)
 status=$(in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status || true)
 counter() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"][sys.argv[2]])' "$status" "$1"; }
 kept() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["netstate"]["routes-kept"])' "$status"; }
 equal=$([[ $converged_s != -1 ]] && echo true || echo false)
 [[ $equal == true ]] || { echo "bench: the mirror did not converge:" >&2; head "$TMP/diff.txt" >&2; }
-printf '{"adds": %d, "dels": %d, "add_s": %.2f, "del_s": %.2f, "caught_up_s": %.2f, "overruns": %d, "resyncs": %d, "evaluations": %d, "cpu_s": %.2f, "rss_kib": %d, "routes_kept": %d, "model_equals_kernel": %s}\n' \
+printf '{"adds": %d, "dels": %d, "add_s": %.2f, "del_s": %.2f, "caught_up_s": %.2f, "overruns": %d, "resyncs": %d, "evaluations": %d, "cpu_s": %.2f, "rss_kib": %d, "routes_kept": %d, "model_equals_kernel": %s, "netlink_events": %d, "cpu_us_per_event": %.2f}\n' \
 	"$ADDS" "$DELS" "$add_s" "$del_s" "$caught_up_s" "$(counter overruns)" "$(counter resyncs)" \
-	"$(counter evaluations)" "$cpu" "$rss" "$(kept)" "$equal"
+	"$(counter evaluations)" "$cpu" "$rss" "$(kept)" "$equal" "$events" \
+	"$(echo "$cpu * 1000000 / $events" | bc -l)"

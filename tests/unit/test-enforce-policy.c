@@ -9,6 +9,7 @@
 
 #include "unit-main.h"
 #include "enforce-policy.h"
+#include "netbuild.h"
 
 #define SEC 1000000ULL
 
@@ -101,6 +102,57 @@ static void test_backoff_end(void **state)
 	assert_int_equal(enforce_backoff_end_usec(&none, &h, 300 * SEC), 0);
 }
 
+static Config *config_of(const char *yaml)
+{
+	Config *c;
+	ConfigError e;
+	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &c, &e), 0);
+	return c;
+}
+
+/* The netlink handler's shortcut takes a new device exactly when the evaluation would. */
+static void test_remove_at_once(void **state)
+{
+	Config *enforce = config_of("native-routing-cidr: 10.42.0.0/16\nmode: enforce\n");
+	Config *observe = config_of("native-routing-cidr: 10.42.0.0/16\n");
+	Config *keep = config_of("native-routing-cidr: 10.42.0.0/16\nmode: enforce\n"
+				 "devices: {keep: [flannel.1]}\n");
+	NetState *ns = nb_new("10.42.0.0/16", NULL);
+	ActionLog log = {};
+	History none = {.now_usec = 100 * SEC};
+
+	nb_link(ns, 1, "lo", "", IFF_UP | IFF_LOOPBACK);
+	nb_link(ns, 2, "eth0", "", IFF_UP);
+	nb_link(ns, 3, "flannel.1", "vxlan", 0);
+	nb_link(ns, 4, "cni0", "bridge", 0);
+	nb_port(ns, 5, "veth1", 4);
+	nb_link(ns, 6, "lxc1", "veth", IFF_UP);
+	const Link *flannel = netstate_link(ns, 3), *cni0 = netstate_link(ns, 4);
+
+	assert_true(enforce_remove_at_once(enforce, ns, flannel, 2, &none, &log, 100 * SEC));
+	assert_false(enforce_remove_at_once(observe, ns, flannel, 2, &none, &log, 100 * SEC));
+	assert_false(enforce_remove_at_once(keep, ns, flannel, 2, &none, &log, 100 * SEC));
+	/* never-removed devices, and the native device */
+	assert_false(enforce_remove_at_once(enforce, ns, netstate_link(ns, 6), 2, &none, &log,
+					    100 * SEC));
+	assert_false(enforce_remove_at_once(enforce, ns, flannel, 3, &none, &log, 100 * SEC));
+	/* a bridge with ports waits for the drain (enforce.bridge-with-ports: pending) */
+	assert_false(enforce_remove_at_once(enforce, ns, cni0, 2, &none, &log, 100 * SEC));
+	/* recreated too often: backoff */
+	uint64_t times[] = {90 * SEC, 91 * SEC, 92 * SEC, 93 * SEC, 94 * SEC, 95 * SEC};
+	RemovalHistory rh = {.name = "flannel.1", .times_usec = times, .n_times = 6};
+	History recent = {.now_usec = 100 * SEC, .removals = &rh, .n_removals = 1};
+	assert_false(enforce_remove_at_once(enforce, ns, flannel, 2, &recent, &log, 100 * SEC));
+	/* a failure a moment ago is not retried from here either */
+	actionlog_record(&log, CHECK_FLANNEL_DEVICE, "flannel.1", ACTION_FAILED, 99 * SEC);
+	assert_false(enforce_remove_at_once(enforce, ns, flannel, 2, &none, &log, 100 * SEC));
+
+	netstate_free(ns);
+	config_free(enforce);
+	config_free(observe);
+	config_free(keep);
+}
+
 /* A quiet node has no event to evaluate on: the retry of a failure is a timer (issue 13). */
 static void test_retry_due(void **state)
 {
@@ -132,6 +184,7 @@ static void test_retry_due(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_remove_at_once),
 	    cmocka_unit_test(test_failed_recently),
 	    cmocka_unit_test(test_only_the_newest_action_counts),
 	    cmocka_unit_test(test_next_step),

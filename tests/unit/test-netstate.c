@@ -161,12 +161,240 @@ static void test_replace_and_update(void **state)
 	netstate_free(ns);
 }
 
+/* A counted route added during the dump (an IPv6 address finishing DAD while the daemon starts):
+ * its notification and the dump reply both count it, so the sweep must ask for a recount. */
+static void test_notification_racing_a_dump_asks_for_a_recount(void **state)
+{
+	NetState *ns = node();
+
+	netstate_begin_sync(ns, SYNC_ROUTES4);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "10.0.0.1", 2);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	msg.notification = false; /* the same route, in the dump */
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	assert_int_equal(netstate_routes_seen(ns), 2); /* one route counted twice */
+	/* a kept route is idempotent: its notification during the dump raises nothing */
+	build_route(RTNL_ROUTE_NEW, "10.42.1.0/24", "10.42.1.0", 3);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), APPLY_CHANGED);
+	netstate_sweep(ns, SYNC_ROUTES4);
+	assert_int_equal(netstate_counts_raced(ns), SYNC_ROUTES4);
+
+	/* the recount sees the route once, and nothing raced it */
+	netstate_begin_sync(ns, SYNC_ROUTES4);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "10.0.0.1", 2);
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	build_route(RTNL_ROUTE_NEW, "10.42.1.0/24", "10.42.1.0", 3);
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	netstate_sweep(ns, SYNC_ROUTES4);
+	assert_int_equal(netstate_counts_raced(ns), 0);
+	assert_int_equal(netstate_routes_seen(ns), 2);
+
+	/* a deletion during the dump may uncount a route the dump never counted */
+	netstate_begin_sync(ns, SYNC_ROUTES4 | SYNC_ROUTES6);
+	build_route(RTNL_ROUTE_DEL, "100.64.0.1/32", "10.0.0.1", 2);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	netstate_sweep(ns, SYNC_ROUTES4 | SYNC_ROUTES6);
+	assert_int_equal(netstate_counts_raced(ns), SYNC_ROUTES4);
+
+	/* outside a dump, notifications are simply applied */
+	netstate_begin_sync(ns, SYNC_ROUTES4);
+	netstate_sweep(ns, SYNC_ROUTES4);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "10.0.0.1", 2);
+	msg.notification = true;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	assert_int_equal(netstate_counts_raced(ns), 0);
+	assert_int_equal(netstate_routes_seen(ns), 1);
+	netstate_free(ns);
+}
+
+/* The counts evaluation reads instead of walking every route follow each change: a gateway's
+ * verdict moves when a route covering it comes or goes, and only then. */
+static void test_pod_route_counts_follow_changes(void **state)
+{
+	NetState *ns = node();
+
+	assert_int_equal(add_route(ns, "10.0.0.0/16", "", 2), APPLY_CHANGED); /* the node network */
+	assert_int_equal(add_route(ns, "10.42.1.0/24", "10.0.1.1", 2), APPLY_CHANGED);
+	assert_int_equal(add_route(ns, "10.42.2.0/24", "10.0.5.1", 2), APPLY_CHANGED);
+	assert_int_equal(add_route(ns, "10.42.3.0/24", "10.0.5.1", 2), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
+	assert_int_equal(netstate_pod_routes_off(ns, 4), 3);
+	assert_int_equal(netstate_connected_ifindex(ns, AF_INET, &(InAddr){.bytes = {10, 0, 5, 1}}), 2);
+
+	/* a more specific connected route on cni0 takes 10.0.5.1, and both routes through it */
+	assert_int_equal(add_route(ns, "10.0.5.0/24", "", 4), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 2);
+	assert_int_equal(netstate_pod_routes_off(ns, 4), 1);
+	assert_int_equal(del_route(ns, "10.0.5.0/24", "", 4), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
+
+	/* a pod route through the tunnel, and a pod route leaving */
+	assert_int_equal(add_route(ns, "10.42.9.0/24", "10.42.9.0", 3), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_via_tunnel(ns), 1);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 1); /* 10.42.9.0 is not connected */
+	assert_int_equal(del_link(ns, 3), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_via_tunnel(ns), 0);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
+
+	/* the node network going takes every gateway off eth0 */
+	assert_int_equal(del_route(ns, "10.0.0.0/16", "", 2), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 3);
+	/* a default route through a gateway connects nothing */
+	assert_int_equal(add_route(ns, "0.0.0.0/0", "10.0.0.1", 2), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 3);
+
+	/* another native CIDR: the same routes are no pod routes any more */
+	Prefix other;
+	assert_int_equal(prefix_parse("10.99.0.0/16", &other), 0);
+	assert_int_equal(netstate_set_route_filter(ns, &other, 1, NULL, 0), 0);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
+	assert_false(netstate_native_is(ns, &(Prefix){.family = AF_INET, .len = 16,
+						       .addr.bytes = {10, 42}}));
+	assert_true(netstate_native_is(ns, &other));
+	netstate_free(ns);
+}
+
+/* Random routes in and out; after each change the counts and the longest-prefix match must agree
+ * with a scan of every kept route. */
+typedef struct Scan {
+	int family;
+	InAddr addr;
+	const Route *best;
+} Scan;
+
+static void scan_route(const Route *r, void *userdata)
+{
+	Scan *s = userdata;
+	Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
+	if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST || r->src_len != 0 ||
+	    !prefix_contains(&dst, s->family, &s->addr))
+		return;
+	if (!s->best || r->dst_len > s->best->dst_len ||
+	    (r->dst_len == s->best->dst_len && r->priority < s->best->priority))
+		s->best = r;
+}
+
+static uint32_t scanned_connected(const NetState *ns, int family, const InAddr *addr)
+{
+	Scan s = {family, *addr, NULL};
+	netstate_foreach_route(ns, scan_route, &s);
+	if (!s.best || s.best->n_nexthops == 0)
+		return 0;
+	for (size_t i = 0; i < s.best->n_nexthops; i++)
+		if (s.best->nexthops[i].gw_family ||
+		    s.best->nexthops[i].ifindex != s.best->nexthops[0].ifindex)
+			return 0;
+	return s.best->nexthops[0].ifindex;
+}
+
+typedef struct OffCount {
+	const NetState *ns;
+	uint32_t ifindex;
+	uint64_t off;
+} OffCount;
+
+static void count_off(const Route *r, void *userdata)
+{
+	OffCount *o = userdata;
+	Prefix native = {.family = AF_INET, .len = 16, .addr.bytes = {10, 42}};
+	Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
+	if (r->table != RT_TABLE_MAIN || r->type != RTN_UNICAST || !prefix_covers(&native, &dst) ||
+	    r->n_nexthops == 0 || !r->nexthops[0].gw_family)
+		return;
+	if (scanned_connected(o->ns, r->nexthops[0].gw_family, &r->nexthops[0].gw) != o->ifindex)
+		o->off++;
+}
+
+static void test_pod_route_counts_match_a_scan(void **state)
+{
+	NetState *ns = node();
+	unsigned seed = 7;
+	static const char *const devices_routes[] = {"10.0.0.0/16", "10.0.0.0/24", "10.0.1.0/24",
+						     "10.0.1.128/25", "10.0.1.7/32", "0.0.0.0/0"};
+	char dst[32], gw[32];
+
+	for (int round = 0; round < 3000; round++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8;
+		bool add = (r & 1) == 0;
+		uint32_t dev = (r >> 1) % 2 ? 2 : 4;
+		if ((r >> 2) % 3 == 0) {
+			/* a connected route of the node network on eth0 or cni0 */
+			const char *p = devices_routes[(r >> 4) % ELEMENTSOF(devices_routes)];
+			build_route(add ? RTNL_ROUTE_NEW : RTNL_ROUTE_DEL, p, "", dev);
+			msg.route.priority = (r >> 8) % 2 ? 100 : 0;
+		} else {
+			/* a pod route through a gateway of the node network */
+			snprintf(dst, sizeof(dst), "10.42.%u.0/24", (r >> 4) % 16);
+			snprintf(gw, sizeof(gw), "10.0.%u.%u", (r >> 9) % 2, (r >> 10) % 8);
+			build_route(add ? RTNL_ROUTE_NEW : RTNL_ROUTE_DEL, dst, gw, dev);
+		}
+		assert_true(netstate_apply(ns, &msg) >= 0);
+
+		for (uint32_t ifindex = 2; ifindex <= 4; ifindex += 2) {
+			OffCount o = {ns, ifindex, 0};
+			netstate_foreach_route(ns, count_off, &o);
+			assert_int_equal(netstate_pod_routes_off(ns, ifindex), o.off);
+		}
+		InAddr probe = {.bytes = {10, 0, (uint8_t)((r >> 12) % 2), (uint8_t)((r >> 13) % 256)}};
+		assert_int_equal(netstate_connected_ifindex(ns, AF_INET, &probe),
+				 scanned_connected(ns, AF_INET, &probe));
+	}
+	netstate_free(ns);
+}
+
+/* The index by name follows links created, renamed and deleted, past its first growth. */
+static void test_links_by_name(void **state)
+{
+	NetState *ns = new_state();
+	char name[IFNAMSIZ];
+
+	for (uint32_t i = 1; i <= 200; i++) {
+		snprintf(name, sizeof(name), "lxc%u", i);
+		assert_int_equal(add_link(ns, i, name, "veth", IFF_UP), APPLY_CHANGED);
+	}
+	assert_int_equal(netstate_link_by_name(ns, "lxc150")->ifindex, 150);
+	assert_int_equal(add_link(ns, 150, "renamed", "veth", IFF_UP), APPLY_CHANGED);
+	assert_null(netstate_link_by_name(ns, "lxc150"));
+	assert_int_equal(netstate_link_by_name(ns, "renamed")->ifindex, 150);
+	assert_int_equal(del_link(ns, 150), APPLY_CHANGED);
+	assert_null(netstate_link_by_name(ns, "renamed"));
+	assert_int_equal(netstate_link_by_name(ns, "lxc200")->ifindex, 200);
+	assert_null(netstate_link_by_name(ns, "lxc201"));
+	netstate_free(ns);
+}
+
 static void test_silent_ipv4_flushes_are_flagged(void **state)
 {
 	NetState *ns = node();
-	/* link down: the kernel drops IPv4 routes through it without telling */
-	assert_int_equal(add_link(ns, 2, "eth0", "", 0), APPLY_CHANGED | APPLY_IPV4_ROUTES_STALE);
+	/* link down: the kernel drops the IPv4 routes only through it without telling; the model
+	 * drops the same */
+	assert_int_equal(add_route(ns, "10.0.0.0/24", "", 2), APPLY_CHANGED);
+	assert_int_equal(add_route(ns, "100.64.0.1/32", "10.0.0.1", 2), 0); /* counted */
+	build_route(RTNL_ROUTE_NEW, "10.0.0.2/32", "", 2); /* the address's local route stays */
+	msg.route.type = RTN_LOCAL;
+	msg.route.scope = RT_SCOPE_HOST;
+	msg.route.table = RT_TABLE_LOCAL;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	assert_int_equal(add_route(ns, "10.42.1.0/24", "10.42.1.0", 3), APPLY_CHANGED);
+	build_route(RTNL_ROUTE_NEW, "2001:db8::/64", "", 2); /* IPv6 stays, marked linkdown */
+	assert_int_equal(netstate_apply(ns, &msg), APPLY_CHANGED);
+	assert_int_equal(netstate_routes_seen(ns), 5);
+	assert_int_equal(add_link(ns, 2, "eth0", "", 0), APPLY_CHANGED);
+	assert_int_equal(netstate_routes_kept(ns), 2);
+	assert_int_equal(netstate_routes_seen(ns), 3);
 	assert_int_equal(add_link(ns, 2, "eth0", "", 0), 0);
+	assert_int_equal(add_link(ns, 2, "eth0", "", IFF_UP), APPLY_CHANGED);
+	/* a counted multipath route may keep a nexthop elsewhere: only a resync can tell */
+	build_route(RTNL_ROUTE_NEW, "100.64.0.2/32", "10.0.0.1", 2);
+	msg.route.n_nexthops = 2;
+	msg.nexthops[1] = msg.nexthops[0];
+	msg.nexthops[1].ifindex = 4;
+	assert_int_equal(netstate_apply(ns, &msg), 0);
+	assert_int_equal(add_link(ns, 2, "eth0", "", 0), APPLY_CHANGED | APPLY_IPV4_ROUTES_STALE);
 	assert_int_equal(add_link(ns, 2, "eth0", "", IFF_UP), APPLY_CHANGED);
 
 	memset(&msg, 0, sizeof(msg));
@@ -320,6 +548,10 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_filter),
 		cmocka_unit_test(test_counting_routes_not_kept),
+		cmocka_unit_test(test_notification_racing_a_dump_asks_for_a_recount),
+		cmocka_unit_test(test_pod_route_counts_follow_changes),
+		cmocka_unit_test(test_pod_route_counts_match_a_scan),
+		cmocka_unit_test(test_links_by_name),
 		cmocka_unit_test(test_vanished_link_takes_its_routes),
 		cmocka_unit_test(test_replace_and_update),
 		cmocka_unit_test(test_silent_ipv4_flushes_are_flagged),
