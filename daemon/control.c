@@ -244,7 +244,6 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 {
 	Client *cl = userdata;
 	Control *c = cl->control;
-	(void)s;
 
 	if (revents & EPOLLOUT && flush(cl) < 0) {
 		client_close(c, cl);
@@ -303,7 +302,6 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Control *c = userdata;
-	(void)usec;
 	for (Client *cl = c->clients; cl; cl = cl->next)
 		if (cl->idle == s) {
 			log_debug("Control client %llu idle for 30 s, disconnecting", (unsigned long long)cl->id);
@@ -340,8 +338,6 @@ static bool client_allowed(const Control *c, uid_t uid)
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Control *c = userdata;
-	(void)s;
-	(void)revents;
 
 	for (;;) {
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -393,7 +393,6 @@ static int parse_peers(Loader *l, yaml_node_t *node, void *field)
 	Config *c = l->c;
 	yaml_node_t *item;
 	int r;
-	(void)field;
 
 	if ((r = get_sequence(l, node, "a list of node IP addresses")) < 0)
 		return r;
@@ -469,7 +468,6 @@ static int parse_remove_rules(Loader *l, yaml_node_t *node, void *field)
 	Config *c = l->c;
 	yaml_node_t *item;
 	int r;
-	(void)field;
 
 	if ((r = get_sequence(l, node, "a list of rules such as - {name: cni0, kind: bridge}")) < 0)
 		return r;
@@ -559,7 +557,6 @@ static int parse_recreate_limit(Loader *l, yaml_node_t *node, void *field)
 {
 	Config *c = l->c;
 	int r;
-	(void)field;
 
 	if (node->type != YAML_MAPPING_NODE)
 		return fail(l, node, "%s: found %s, expected {count: N, window: DURATION}",
