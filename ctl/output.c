@@ -73,8 +73,8 @@ void ctl_print_findings(const CtlOptions *o, json_object *status)
 	if (!json_object_object_get_ex(status, "findings-omitted", &rest))
 		return;
 	json_object_object_foreach(rest, check, count)
-		printf("... and %" PRId64 " more %s findings, not shown\n",
-		       json_object_get_int64(count), check);
+	    printf("... and %" PRId64 " more %s findings, not shown\n",
+		   json_object_get_int64(count), check);
 }
 
 /* Errors among the findings left out: those of a check whose shown findings are errors. */
@@ -85,15 +85,16 @@ static size_t omitted_errors(json_object *status, json_object *findings)
 
 	if (!json_object_object_get_ex(status, "findings-omitted", &rest))
 		return 0;
-	json_object_object_foreach(rest, check, count)
-		for (size_t i = 0; i < json_object_array_length(findings); i++) {
-			json_object *f = json_object_array_get_idx(findings, i);
-			if (strcmp(string_of(f, "check"), check) == 0) {
-				if (strcmp(string_of(f, "severity"), "error") == 0)
-					n += (size_t)json_object_get_int64(count);
-				break;
-			}
+	json_object_object_foreach(
+	    rest, check, count) for (size_t i = 0; i < json_object_array_length(findings); i++)
+	{
+		json_object *f = json_object_array_get_idx(findings, i);
+		if (strcmp(string_of(f, "check"), check) == 0) {
+			if (strcmp(string_of(f, "severity"), "error") == 0)
+				n += (size_t)json_object_get_int64(count);
+			break;
 		}
+	}
 	return n;
 }
 

@@ -86,7 +86,8 @@ static int flush(Client *cl)
 {
 	size_t sent = 0;
 	while (sent < cl->out_len) {
-		ssize_t n = send(cl->fd, cl->out + sent, cl->out_len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(cl->fd, cl->out + sent, cl->out_len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -110,7 +111,8 @@ static int flush(Client *cl)
 static void client_send(Control *c, Client *cl, const char *bytes, size_t len)
 {
 	if (cl->out_len > 0 && cl->out_len + len > CONTROL_QUEUE_MAX) {
-		log_warning("Control client %llu does not read its replies (%zu bytes queued), disconnecting",
+		log_warning("Control client %llu does not read its replies (%zu bytes queued), "
+			    "disconnecting",
 			    (unsigned long long)cl->id, cl->out_len);
 		client_close(c, cl);
 		return;
@@ -255,7 +257,8 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 		client_close(c, cl);
 		return 0;
 	}
-	ssize_t n = recv(fd, cl->in + cl->in_len, VARLINK_MESSAGE_MAX + 1 - cl->in_len, MSG_DONTWAIT);
+	ssize_t n =
+	    recv(fd, cl->in + cl->in_len, VARLINK_MESSAGE_MAX + 1 - cl->in_len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
@@ -287,7 +290,8 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 		free(copy);
 	}
 	if (cl->in_len > VARLINK_MESSAGE_MAX) {
-		log_warning("Control client %llu sent more than %d bytes without a message end, disconnecting",
+		log_warning("Control client %llu sent more than %d bytes without a message end, "
+			    "disconnecting",
 			    (unsigned long long)cl->id, VARLINK_MESSAGE_MAX);
 		client_close(c, cl);
 		return 0;
@@ -304,7 +308,8 @@ static int on_client_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	Control *c = userdata;
 	for (Client *cl = c->clients; cl; cl = cl->next)
 		if (cl->idle == s) {
-			log_debug("Control client %llu idle for 30 s, disconnecting", (unsigned long long)cl->id);
+			log_debug("Control client %llu idle for 30 s, disconnecting",
+				  (unsigned long long)cl->id);
 			client_close(c, cl);
 			break;
 		}
@@ -329,7 +334,8 @@ static bool client_allowed(const Control *c, uid_t uid)
 		others += cl->uid != 0;
 	}
 	if (same >= CONTROL_CLIENTS_PER_UID_MAX) {
-		log_debug("Control client of uid %u refused: it has %zu connections", (unsigned)uid, same);
+		log_debug("Control client of uid %u refused: it has %zu connections", (unsigned)uid,
+			  same);
 		return false;
 	}
 	return others < CONTROL_CLIENTS_MAX - CONTROL_CLIENTS_ROOT_RESERVED;
@@ -363,7 +369,8 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		cl->fd = cfd;
 		cl->uid = cred.uid;
 		if (sd_event_add_io(c->event, &cl->io, cfd, EPOLLIN, on_client_io, cl) < 0 ||
-		    sd_event_add_time(c->event, &cl->idle, CLOCK_MONOTONIC, 0, 100000, on_client_idle, c) < 0) {
+		    sd_event_add_time(c->event, &cl->idle, CLOCK_MONOTONIC, 0, 100000,
+				      on_client_idle, c) < 0) {
 			sd_event_source_disable_unref(cl->io);
 			free(cl);
 			close(cfd);
@@ -422,7 +429,8 @@ static int check_socket_dir(const char *path)
 		bool others_write = st.st_mode & (S_IWGRP | S_IWOTH);
 		if (S_ISDIR(st.st_mode) &&
 		    (!owner_ok || (others_write && (parent || !(st.st_mode & S_ISVTX))))) {
-			log_error("%s is %s by uid %u, mode %04o: the control socket needs a directory only root may write to",
+			log_error("%s is %s by uid %u, mode %04o: the control socket needs a "
+				  "directory only root may write to",
 				  dir, others_write ? "writable by others and owned" : "owned",
 				  (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 			return -EPERM;

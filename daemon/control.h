@@ -17,7 +17,8 @@
 #define CONTROL_CLIENTS_MAX 256
 /* One uid's share, a quarter as in systemd's varlink server (1024 of 4096). */
 #define CONTROL_CLIENTS_PER_UID_MAX 64
-/* Slots only uid 0 may take: root's GetStatus, Reconcile and `routeguardctl ready` always get in. */
+/* Slots only uid 0 may take: root's GetStatus, Reconcile and `routeguardctl ready` always get in.
+ */
 #define CONTROL_CLIENTS_ROOT_RESERVED 16
 #define CONTROL_IDLE_USEC (30 * 1000000ULL)
 #define CONTROL_QUEUE_MAX (1024 * 1024)
@@ -61,4 +62,3 @@ void control_set_monitor(Control *c, uint64_t client);
 void control_set_waiting(Control *c, uint64_t client, bool waiting);
 /* Sends parameters, with continues, to every Monitor subscriber. Takes parameters. */
 void control_broadcast(Control *c, json_object *parameters);
-

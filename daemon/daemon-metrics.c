@@ -34,7 +34,8 @@ static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	if (r >= 0)
 		r = write_file_atomic(d->config->metrics_textfile, text, strlen(text), 0644);
 	if (r < 0 && r != last_error)
-		log_warning_errno(r, "Cannot write the metrics textfile %s", d->config->metrics_textfile);
+		log_warning_errno(r, "Cannot write the metrics textfile %s",
+				  d->config->metrics_textfile);
 	last_error = r < 0 ? r : 0;
 	return 0;
 }

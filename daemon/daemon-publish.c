@@ -77,9 +77,11 @@ void daemon_queue_transition(CheckId check, const char *subject, Transition t, c
 	char message[1024];
 
 	if (t == TRANSITION_OPENED)
-		snprintf(message, sizeof(message), "%s: %s Fix: %s", check_to_string(check), f->message, f->remedy);
+		snprintf(message, sizeof(message), "%s: %s Fix: %s", check_to_string(check),
+			 f->message, f->remedy);
 	else
-		snprintf(message, sizeof(message), "%s %s resolved", check_to_string(check), subject);
+		snprintf(message, sizeof(message), "%s %s resolved", check_to_string(check),
+			 subject);
 	PublishEvent *e = queue(d, t, check, subject, message, now_usec(CLOCK_REALTIME));
 	if (!e)
 		return;
@@ -89,7 +91,8 @@ void daemon_queue_transition(CheckId check, const char *subject, Transition t, c
 		/* Published without the details rather than not at all. */
 		free(e->finding_message);
 		e->finding_message = NULL;
-		log_error_errno(ENOMEM, "Publishing %s %s without its message", check_to_string(check), subject);
+		log_error_errno(ENOMEM, "Publishing %s %s without its message",
+				check_to_string(check), subject);
 	}
 }
 

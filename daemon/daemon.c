@@ -100,8 +100,9 @@ static void watch_dir(Daemon *d, const char *dir)
 		return;
 	d->watches = grown;
 	if (sd_event_add_inotify(d->event, &s, dir,
-				 IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
-					 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR,
+				 IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+				     IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
+				     IN_ONLYDIR,
 				 on_host_file_event, d) < 0) {
 		log_warning("Cannot watch %s for changes; Reload re-reads it", dir);
 		return;
@@ -142,8 +143,8 @@ int daemon_reload(Daemon *d, ConfigError *error)
 	r = config_load(d->options.config_path, &c, error);
 	if (r < 0) {
 		log_error("Reload failed, keeping the previous configuration: %s", error->text);
-		alert_transition(CHECK_CONFIG_RELOAD_FAILED, d->options.config_path, TRANSITION_OPENED,
-				 SEVERITY_ERROR, ACTION_NONE, error->text);
+		alert_transition(CHECK_CONFIG_RELOAD_FAILED, d->options.config_path,
+				 TRANSITION_OPENED, SEVERITY_ERROR, ACTION_NONE, error->text);
 		(void)sd_notify(false, "READY=1");
 		return r;
 	}
@@ -179,7 +180,8 @@ static int write_debug_dump(Daemon *d)
 		return log_error_errno(r, "Failed to serialize the mirror");
 	const MirrorCounters *k = mirror_counters(d->mirror);
 	json_object *counters = json_object_new_object();
-	json_object_object_add(counters, "netlink-events", json_object_new_int64((int64_t)k->netlink_events));
+	json_object_object_add(counters, "netlink-events",
+			       json_object_new_int64((int64_t)k->netlink_events));
 	json_object_object_add(counters, "resyncs", json_object_new_int64((int64_t)k->resyncs));
 	json_object_object_add(counters, "overruns", json_object_new_int64((int64_t)k->overruns));
 	json_object_object_add(counters, "dumps-interrupted",
@@ -305,10 +307,12 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 		return r;
 	r = control_new(d->event, options->socket_path, daemon_methods, d, &d->control);
 	if (r == -EADDRINUSE)
-		return log_error_errno(r, "Another routeguardd answers on %s; not taking its socket",
+		return log_error_errno(r,
+				       "Another routeguardd answers on %s; not taking its socket",
 				       options->socket_path);
 	if (r < 0)
-		return log_error_errno(r, "Failed to create the control socket %s", options->socket_path);
+		return log_error_errno(r, "Failed to create the control socket %s",
+				       options->socket_path);
 	EnforcerOptions eo = {
 	    .done = daemon_on_removed,
 	    .may_send = daemon_may_send,
@@ -333,12 +337,12 @@ int daemon_new(const DaemonOptions *options, Config *config, Daemon **ret)
 
 	MirrorOptions mo = {.rcvbuf = options->debug_rcvbuf};
 	MirrorCallbacks cb = {
-		.changed = on_mirror_changed,
-		.link_appeared = on_link_appeared,
-		.synced = on_mirror_synced,
-		.netconf_changed = on_netconf_changed,
-		.failed = on_mirror_failed,
-		.userdata = d,
+	    .changed = on_mirror_changed,
+	    .link_appeared = on_link_appeared,
+	    .synced = on_mirror_synced,
+	    .netconf_changed = on_netconf_changed,
+	    .failed = on_mirror_failed,
+	    .userdata = d,
 	};
 	if ((r = mirror_new(d->event, d->netstate, &mo, &cb, &d->mirror)) < 0)
 		return log_error_errno(r, "Failed to set up the rtnetlink mirror");

@@ -40,15 +40,15 @@ typedef struct DaemonOptions {
 	const char *config_path;
 	const char *socket_path;
 	const char *state_dir;
-	const char *debug_dump_path; /* SIGUSR1 writes the mirror as JSON here */
-	const char *debug_host_root; /* prefix for /etc/systemd and /run files, for tests */
-	int debug_rcvbuf;	     /* netlink receive buffer override, for overrun tests */
+	const char *debug_dump_path;	/* SIGUSR1 writes the mirror as JSON here */
+	const char *debug_host_root;	/* prefix for /etc/systemd and /run files, for tests */
+	int debug_rcvbuf;		/* netlink receive buffer override, for overrun tests */
 	unsigned debug_delete_delay_ms; /* a pause before each delete, for rename tests */
 } DaemonOptions;
 
-struct PublishEvent; /* daemon-publish.c's */
+struct PublishEvent;			    /* daemon-publish.c's */
 typedef struct HostFactsLoad HostFactsLoad; /* daemon-hostfacts.c's */
-struct DaemonCilium; /* daemon-cilium.c's */
+struct DaemonCilium;			    /* daemon-cilium.c's */
 
 typedef struct Daemon {
 	DaemonOptions options;
@@ -64,7 +64,7 @@ typedef struct Daemon {
 	sd_event_source *hostfacts_done, *hostfacts_timer;
 	Tracker *tracker;
 	Verdict *verdict;
-	uint64_t *since; /* per verdict finding */
+	uint64_t *since;	 /* per verdict finding */
 	uint32_t native_ifindex; /* the last native device known: never removed, even when lost */
 	Enforcer *enforcer;
 	Control *control;

@@ -56,7 +56,7 @@ static const char *priority_word(int priority)
 }
 
 static void log_va(int priority, int error, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 static void log_va(int priority, int error, const char *fmt, va_list ap)
 {
 	char message[1024];

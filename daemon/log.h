@@ -27,7 +27,7 @@ void log_full(int priority, int error, const char *fmt, ...) __attribute__((form
 /* Logs with the errno text appended and returns the error as a negative number, for
  * `return log_error_errno(r, …)`. Takes errno values of either sign. */
 int log_full_errno(int priority, int error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)

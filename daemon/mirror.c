@@ -12,9 +12,11 @@
 #include "rtnl-dump.h"
 #include "timeutil.h"
 
-/* 32 MiB: a listener with the default 208 KiB lost events during a 1M-route insert; 32–64 MiB lost none. */
+/* 32 MiB: a listener with the default 208 KiB lost events during a 1M-route insert; 32–64 MiB lost
+ * none. */
 #define RCVBUF_DEFAULT (32 * 1024 * 1024)
-/* The kernel fills dump replies up to 32 KiB when the reader offers that much; events are smaller. */
+/* The kernel fills dump replies up to 32 KiB when the reader offers that much; events are smaller.
+ */
 #define READ_BUFFER_SIZE (64 * 1024)
 /* Reads per wakeup, so that signals and other sources get their turn during a storm. */
 #define READS_PER_DISPATCH 64
@@ -37,14 +39,14 @@ typedef struct DumpStep {
 
 /* Links first, so that addresses and routes find their device. */
 static const DumpStep DUMP_STEPS[] = {
-	{RTM_GETLINK, AF_UNSPEC, SYNC_LINKS},	   {RTM_GETADDR, AF_INET, SYNC_ADDRESSES},
-	{RTM_GETADDR, AF_INET6, SYNC_ADDRESSES}, {RTM_GETROUTE, AF_INET, SYNC_ROUTES4},
-	{RTM_GETROUTE, AF_INET6, SYNC_ROUTES6},
+    {RTM_GETLINK, AF_UNSPEC, SYNC_LINKS},    {RTM_GETADDR, AF_INET, SYNC_ADDRESSES},
+    {RTM_GETADDR, AF_INET6, SYNC_ADDRESSES}, {RTM_GETROUTE, AF_INET, SYNC_ROUTES4},
+    {RTM_GETROUTE, AF_INET6, SYNC_ROUTES6},
 };
 
 static const unsigned SUBSCRIBED_GROUPS[] = {
-	RTNLGRP_LINK,	    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-	RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_NETCONF,
+    RTNLGRP_LINK,	RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+    RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,  RTNLGRP_IPV4_NETCONF,
 };
 
 struct Mirror {
@@ -214,8 +216,7 @@ static void finish_dump(Mirror *m)
 		schedule_resync(m, 0, 0);
 	SyncScope raced = netstate_counts_raced(m->ns);
 	if (raced) {
-		m->recount_delay = m->recount_delay ? m->recount_delay * 2
-						    : RECOUNT_DELAY_MIN_USEC;
+		m->recount_delay = m->recount_delay ? m->recount_delay * 2 : RECOUNT_DELAY_MIN_USEC;
 		if (m->recount_delay > RECOUNT_DELAY_MAX_USEC)
 			m->recount_delay = RECOUNT_DELAY_MAX_USEC;
 		log_debug("A route notification raced the dump, recounting (scope 0x%x)",
@@ -268,7 +269,8 @@ static int on_stall_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	Mirror *m = userdata;
 	int r;
 
-	log_warning("rtnetlink dump stalled for %d s, reopening the socket", DUMP_STALL_USEC / 1000000);
+	log_warning("rtnetlink dump stalled for %d s, reopening the socket",
+		    DUMP_STALL_USEC / 1000000);
 	if ((r = reopen(m)) < 0)
 		fail(m, r);
 	return 0;
@@ -280,7 +282,8 @@ static void handle_overrun(Mirror *m)
 		log_warning("rtnetlink receive buffer overrun: notifications were lost, resyncing");
 	m->counters.overruns++;
 	if (m->dumping)
-		m->dump_interrupted = true; /* events lost during the dump were about parts already dumped */
+		m->dump_interrupted =
+		    true; /* events lost during the dump were about parts already dumped */
 	schedule_resync(m, SYNC_ALL, OVERRUN_RESYNC_DELAY_USEC);
 }
 
@@ -342,7 +345,8 @@ static void handle_buffer(Mirror *m, const uint8_t *buf, size_t len)
 
 	while ((r = rtnl_next_message(buf, len, &offset, &nlh)) > 0) {
 		if (nlh->nlmsg_pid == m->portid) {
-			/* Replies to us: only the current dump's count; older ones were abandoned. */
+			/* Replies to us: only the current dump's count; older ones were abandoned.
+			 */
 			if (!m->dumping || nlh->nlmsg_seq != m->dump_seq)
 				continue;
 			dump_progress = true;
@@ -379,10 +383,10 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 		struct sockaddr_nl sender = {};
 		struct iovec iov = {m->buf, sizeof(m->buf)};
 		struct msghdr msg = {
-			.msg_name = &sender,
-			.msg_namelen = sizeof(sender),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
+		    .msg_name = &sender,
+		    .msg_namelen = sizeof(sender),
+		    .msg_iov = &iov,
+		    .msg_iovlen = 1,
 		};
 		ssize_t n = recvmsg(fd, &msg, 0);
 		if (n < 0) {
@@ -402,8 +406,9 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 		}
 		if (msg.msg_flags & MSG_TRUNC) {
 			m->counters.malformed++;
-			log_warning("rtnetlink message larger than %d bytes was truncated, resyncing",
-				    READ_BUFFER_SIZE);
+			log_warning(
+			    "rtnetlink message larger than %d bytes was truncated, resyncing",
+			    READ_BUFFER_SIZE);
 			schedule_resync(m, SYNC_ALL, OVERRUN_RESYNC_DELAY_USEC);
 			continue;
 		}

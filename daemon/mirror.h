@@ -14,11 +14,11 @@
 #include "rtnl.h"
 
 typedef struct MirrorCounters {
-	uint64_t netlink_events; /* kernel notifications applied (dump replies not counted) */
-	uint64_t resyncs; /* dumps after the first, whatever the reason */
-	uint64_t overruns; /* ENOBUFS on the socket: notifications were lost */
+	uint64_t netlink_events;    /* kernel notifications applied (dump replies not counted) */
+	uint64_t resyncs;	    /* dumps after the first, whatever the reason */
+	uint64_t overruns;	    /* ENOBUFS on the socket: notifications were lost */
 	uint64_t dumps_interrupted; /* NLM_F_DUMP_INTR: the table changed under a dump */
-	uint64_t malformed; /* messages that failed validation and were ignored */
+	uint64_t malformed;	    /* messages that failed validation and were ignored */
 } MirrorCounters;
 
 typedef struct Mirror Mirror;
@@ -27,7 +27,8 @@ typedef struct MirrorCallbacks {
 	void (*changed)(Mirror *m, void *userdata); /* the model changed; called once per message */
 	/* A kernel notification added a link the model did not have; called before changed. */
 	void (*link_appeared)(Mirror *m, uint32_t ifindex, void *userdata);
-	void (*synced)(Mirror *m, void *userdata); /* a full dump completed and the model is exact */
+	void (*synced)(Mirror *m,
+		       void *userdata); /* a full dump completed and the model is exact */
 	void (*netconf_changed)(Mirror *m, void *userdata); /* IPv4 forwarding may have changed */
 	/* The socket was lost and could not be reopened: the mirror follows the kernel no more.
 	 * error is a negative errno, not logged; what to do (exit) is the caller's choice. */

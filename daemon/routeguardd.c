@@ -13,21 +13,23 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: routeguardd [OPTIONS]\n"
-		"Keeps a Kubernetes node ready for Cilium native routing.\n\n"
-		"  --config PATH          routeguard.yaml (default %s)\n"
-		"  --socket PATH          control socket (default /run/routeguard/routeguard.sock)\n"
-		"  --state-dir DIR        state directory (default /var/lib/routeguard)\n"
-		"  --log-target TARGET    auto, journal or stderr (default auto)\n"
-		"  --debug-dump PATH      on SIGUSR1, write the mirrored links, addresses and routes\n"
-		"                         as JSON to PATH\n"
-		"  --debug-rcvbuf BYTES   netlink receive buffer (default 32 MiB; tests use a small one)\n"
-		"  --debug-host-root DIR  read /etc/systemd and /run files below DIR (tests)\n"
-		"  --debug-delete-delay MS  pause before each link delete (tests of renames)\n"
-		"  --version              print the version\n"
-		"  --help                 print this help\n",
-		CONFIG_DEFAULT_PATH);
+	fprintf(
+	    f,
+	    "Usage: routeguardd [OPTIONS]\n"
+	    "Keeps a Kubernetes node ready for Cilium native routing.\n\n"
+	    "  --config PATH          routeguard.yaml (default %s)\n"
+	    "  --socket PATH          control socket (default /run/routeguard/routeguard.sock)\n"
+	    "  --state-dir DIR        state directory (default /var/lib/routeguard)\n"
+	    "  --log-target TARGET    auto, journal or stderr (default auto)\n"
+	    "  --debug-dump PATH      on SIGUSR1, write the mirrored links, addresses and routes\n"
+	    "                         as JSON to PATH\n"
+	    "  --debug-rcvbuf BYTES   netlink receive buffer (default 32 MiB; tests use a small "
+	    "one)\n"
+	    "  --debug-host-root DIR  read /etc/systemd and /run files below DIR (tests)\n"
+	    "  --debug-delete-delay MS  pause before each link delete (tests of renames)\n"
+	    "  --version              print the version\n"
+	    "  --help                 print this help\n",
+	    CONFIG_DEFAULT_PATH);
 }
 
 enum {
@@ -44,17 +46,17 @@ enum {
 };
 
 static const struct option OPTIONS[] = {
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"socket", required_argument, NULL, OPT_SOCKET},
-	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
-	{"log-target", required_argument, NULL, OPT_LOG_TARGET},
-	{"debug-dump", required_argument, NULL, OPT_DEBUG_DUMP},
-	{"debug-rcvbuf", required_argument, NULL, OPT_DEBUG_RCVBUF},
-	{"debug-host-root", required_argument, NULL, OPT_DEBUG_HOST_ROOT},
-	{"debug-delete-delay", required_argument, NULL, OPT_DEBUG_DELETE_DELAY},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"help", no_argument, NULL, OPT_HELP},
-	{},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"socket", required_argument, NULL, OPT_SOCKET},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"log-target", required_argument, NULL, OPT_LOG_TARGET},
+    {"debug-dump", required_argument, NULL, OPT_DEBUG_DUMP},
+    {"debug-rcvbuf", required_argument, NULL, OPT_DEBUG_RCVBUF},
+    {"debug-host-root", required_argument, NULL, OPT_DEBUG_HOST_ROOT},
+    {"debug-delete-delay", required_argument, NULL, OPT_DEBUG_DELETE_DELAY},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, OPT_HELP},
+    {},
 };
 
 static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target)
@@ -74,7 +76,10 @@ static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target
 			break;
 		case OPT_LOG_TARGET:
 			if (log_target_from_string(optarg, target) < 0) {
-				fprintf(stderr, "routeguardd: --log-target: found '%s', expected auto, journal or stderr\n", optarg);
+				fprintf(stderr,
+					"routeguardd: --log-target: found '%s', expected auto, "
+					"journal or stderr\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -85,7 +90,10 @@ static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1024 || v > (1L << 30)) {
-				fprintf(stderr, "routeguardd: --debug-rcvbuf: found '%s', expected bytes from 1024 to 1073741824\n", optarg);
+				fprintf(stderr,
+					"routeguardd: --debug-rcvbuf: found '%s', expected bytes "
+					"from 1024 to 1073741824\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			o->debug_rcvbuf = (int)v;
@@ -98,7 +106,10 @@ static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 0 || v > 60000) {
-				fprintf(stderr, "routeguardd: --debug-delete-delay: found '%s', expected milliseconds from 0 to 60000\n", optarg);
+				fprintf(stderr,
+					"routeguardd: --debug-delete-delay: found '%s', expected "
+					"milliseconds from 0 to 60000\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			o->debug_delete_delay_ms = (unsigned)v;
@@ -126,9 +137,9 @@ static int parse_args(int argc, char **argv, DaemonOptions *o, LogTarget *target
 int main(int argc, char **argv)
 {
 	DaemonOptions options = {
-		.config_path = CONFIG_DEFAULT_PATH,
-		.socket_path = "/run/routeguard/routeguard.sock",
-		.state_dir = "/var/lib/routeguard",
+	    .config_path = CONFIG_DEFAULT_PATH,
+	    .socket_path = "/run/routeguard/routeguard.sock",
+	    .state_dir = "/var/lib/routeguard",
 	};
 	LogTarget target = LOG_TARGET_AUTO;
 	_cleanup_(daemon_freep) Daemon *d = NULL;

@@ -279,7 +279,8 @@ static void check_devices(Evaluation *e)
 	for (size_t i = 0; i < n && !e->error; i++) {
 		const Link *l = links[i];
 		/* Cilium's own devices (its pods' lxc*, thousands of them) are never removed and no
-		 * tunnel finding is about them: nothing below applies, so skip the rule matching. */
+		 * tunnel finding is about them: nothing below applies, so skip the rule matching.
+		 */
 		if (device_name_is_cilium(l->name))
 			continue;
 		const DeviceRule *rule = device_remove_rule(e->c, l);

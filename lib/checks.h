@@ -81,7 +81,7 @@ typedef struct Verdict {
 	const char *cilium_source; /* "agent", "config-map", "devices", "none" */
 	const char *cilium_agent;  /* "running", "failing", "absent" */
 	const char *cilium_api;	   /* the agent's API: "reachable", "unreachable", "not-asked" */
-	PhaseFacts phase; /* its Link pointers point into the NetState evaluated */
+	PhaseFacts phase;	   /* its Link pointers point into the NetState evaluated */
 } Verdict;
 
 Verdict *verdict_free(Verdict *v);

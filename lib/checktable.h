@@ -60,7 +60,7 @@ typedef enum SubjectKind {
 	/* what shows Cilium's state: cilium-agent, a key of its configuration (routing-mode), or
 	 * its device (cilium_vxlan), by the evidence at hand */
 	SUBJECT_CILIUM,
-	SUBJECT_CHAIN,	 /* a packet-filter chain as TABLE/CHAIN: nat/FLANNEL-POSTRTG */
+	SUBJECT_CHAIN, /* a packet-filter chain as TABLE/CHAIN: nat/FLANNEL-POSTRTG */
 } SubjectKind;
 
 /* The journald transitions of a check, each with its own MESSAGE_ID. */

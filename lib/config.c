@@ -42,7 +42,7 @@ typedef int (*ValueParser)(Loader *l, yaml_node_t *value, void *field);
 typedef struct KeySpec {
 	const char *key;
 	ValueParser parse; /* NULL: a nested mapping described by children */
-	size_t offset; /* of the field in Config */
+	size_t offset;	   /* of the field in Config */
 	const struct KeySpec *children;
 } KeySpec;
 
@@ -71,7 +71,7 @@ static int fail_at(ConfigError *e, const char *file, unsigned line, unsigned col
 
 /* libyaml counts lines and columns from 0; editors and compilers from 1. */
 static int fail(Loader *l, const yaml_node_t *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail(Loader *l, const yaml_node_t *node, const char *fmt, ...)
 {
 	va_list ap;
@@ -177,11 +177,10 @@ static int parse_cidr(Loader *l, yaml_node_t *node, void *field)
 		return fail(l, node, "%s: found '%s' with host bits set, expected a network CIDR",
 			    l->key, s);
 	if (r < 0 || !strchr(s, '/'))
-		return fail(l, node, "%s: found '%s', expected a CIDR such as 10.42.0.0/16",
-			    l->key, s);
-	if (p.len == 0)
-		return fail(l, node, "%s: found '%s', expected a CIDR narrower than /0", l->key,
+		return fail(l, node, "%s: found '%s', expected a CIDR such as 10.42.0.0/16", l->key,
 			    s);
+	if (p.len == 0)
+		return fail(l, node, "%s: found '%s', expected a CIDR narrower than /0", l->key, s);
 	*(Prefix *)field = p;
 	return 0;
 }
@@ -204,7 +203,9 @@ static int parse_native_device(Loader *l, yaml_node_t *node, void *field)
 	if (r < 0)
 		return r;
 	if (strcmp(s, "auto") != 0 && !valid_device_name(s))
-		return fail(l, node, "%s: found '%s', expected auto or a device name (1-15 characters, no '/', ':' or spaces)",
+		return fail(l, node,
+			    "%s: found '%s', expected auto or a device name (1-15 characters, no "
+			    "'/', ':' or spaces)",
 			    l->key, s);
 	return replace_string(field, s);
 }
@@ -278,8 +279,7 @@ static int get_sequence(Loader *l, yaml_node_t *node, const char *expected)
 {
 	if (node->type == YAML_SEQUENCE_NODE)
 		return 0;
-	return fail(l, node, "%s: found %s, expected %s", l->key, node_type_name(node),
-		    expected);
+	return fail(l, node, "%s: found %s, expected %s", l->key, node_type_name(node), expected);
 }
 
 #define FOREACH_ITEM(l, seq, item)                                                                 \
@@ -330,7 +330,9 @@ static int check_absolute(Loader *l, yaml_node_t *node, const char *s)
 static int check_device_glob(Loader *l, yaml_node_t *node, const char *s)
 {
 	if (!valid_device_name(s)) /* a glob obeys the same rules as a name */
-		return fail(l, node, "%s: found '%s', expected a device name or glob (1-15 characters, no '/', ':' or spaces)",
+		return fail(l, node,
+			    "%s: found '%s', expected a device name or glob (1-15 characters, no "
+			    "'/', ':' or spaces)",
 			    l->key, s);
 	return 0;
 }
@@ -341,17 +343,23 @@ static int parse_duration(Loader *l, yaml_node_t *node, const char *s, uint64_t 
 static int check_chain_glob(Loader *l, yaml_node_t *node, const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 255 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					   "0123456789-_.*?[]!") != n)
-		return fail(l, node, "%s: found '%s', expected a chain name or glob such as FLANNEL-*",
+	if (n == 0 || n > 255 ||
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_.*?[]!") != n)
+		return fail(l, node,
+			    "%s: found '%s', expected a chain name or glob such as FLANNEL-*",
 			    l->key, s);
 	if (strncmp(s, "CILIUM_", 7) == 0 || strncmp(s, "OLD_CILIUM_", 11) == 0 ||
 	    strncmp(s, "cilium", 6) == 0)
-		return fail(l, node, "%s: found '%s', expected a chain that may be removed: Cilium's chains are never removed",
+		return fail(l, node,
+			    "%s: found '%s', expected a chain that may be removed: Cilium's chains "
+			    "are never removed",
 			    l->key, s);
 	if (strcspn(s, "*?[") == n && firewall_chain_owner(s) == FW_OWNER_NONE &&
 	    firewall_table_owner(s) == FW_OWNER_NONE)
-		return fail(l, node, "%s: found '%s', expected a chain of Flannel, kube-router, kube-proxy or portmap (or their nftables table): only those are ever removed",
+		return fail(l, node,
+			    "%s: found '%s', expected a chain of Flannel, kube-router, kube-proxy "
+			    "or portmap (or their nftables table): only those are ever removed",
 			    l->key, s);
 	return 0;
 }
@@ -427,8 +435,10 @@ static int parse_device_rule(Loader *l, yaml_node_t *node, DeviceRule *rule)
 	int r;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(l, node, "%s: found %s, expected a rule such as {name: \"flannel.*\", kind: vxlan}",
-			    l->key, node_type_name(node));
+		return fail(
+		    l, node,
+		    "%s: found %s, expected a rule such as {name: \"flannel.*\", kind: vxlan}",
+		    l->key, node_type_name(node));
 	if ((r = find_duplicate_key(l, node)) < 0)
 		return r;
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
@@ -450,8 +460,11 @@ static int parse_device_rule(Loader *l, yaml_node_t *node, DeviceRule *rule)
 			if ((r = replace_string(&rule->name, s)) < 0)
 				return r;
 		} else {
-			if (*s == '\0' || strlen(s) >= 24 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(s))
-				return fail(l, v, "%s: found '%s', expected a link kind such as vxlan, bridge or wireguard",
+			if (*s == '\0' || strlen(s) >= 24 ||
+			    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(s))
+				return fail(l, v,
+					    "%s: found '%s', expected a link kind such as vxlan, "
+					    "bridge or wireguard",
 					    l->key, s);
 			if ((r = replace_string(&rule->kind, s)) < 0)
 				return r;
@@ -459,7 +472,9 @@ static int parse_device_rule(Loader *l, yaml_node_t *node, DeviceRule *rule)
 		l->key = saved_key;
 	}
 	if (!rule->name)
-		return fail(l, node, "devices.remove: a rule without name, expected {name: GLOB, kind: KIND}");
+		return fail(
+		    l, node,
+		    "devices.remove: a rule without name, expected {name: GLOB, kind: KIND}");
 	return 0;
 }
 
@@ -487,7 +502,8 @@ static int parse_remove_rules(Loader *l, yaml_node_t *node, void *field)
 			goto error;
 		}
 		snprintf(origins[count].text, sizeof(origins[count].text), "%s:%u:%u", l->file,
-			 (unsigned)item->start_mark.line + 1, (unsigned)item->start_mark.column + 1);
+			 (unsigned)item->start_mark.line + 1,
+			 (unsigned)item->start_mark.column + 1);
 		count++;
 	}
 	device_rules_clear(c);
@@ -549,8 +565,8 @@ static int parse_duration(Loader *l, yaml_node_t *node, const char *s, uint64_t 
 	*ret = total;
 	return 0;
 bad:
-	return fail(l, node, "%s: found '%s', expected a duration such as 60s, 5m or 500ms",
-		    l->key, s);
+	return fail(l, node, "%s: found '%s', expected a duration such as 60s, 5m or 500ms", l->key,
+		    s);
 }
 
 static int parse_recreate_limit(Loader *l, yaml_node_t *node, void *field)
@@ -559,8 +575,8 @@ static int parse_recreate_limit(Loader *l, yaml_node_t *node, void *field)
 	int r;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(l, node, "%s: found %s, expected {count: N, window: DURATION}",
-			    l->key, node_type_name(node));
+		return fail(l, node, "%s: found %s, expected {count: N, window: DURATION}", l->key,
+			    node_type_name(node));
 	if ((r = find_duplicate_key(l, node)) < 0)
 		return r;
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
@@ -585,8 +601,10 @@ static int parse_recreate_limit(Loader *l, yaml_node_t *node, void *field)
 			    (r = parse_duration(l, v, s, &c->enforce.recreate_window_usec)) < 0)
 				return r;
 		} else {
-			return fail(l, k, "enforce.recreate-limit: unknown key '%s', expected count or window",
-				    key);
+			return fail(
+			    l, k,
+			    "enforce.recreate-limit: unknown key '%s', expected count or window",
+			    key);
 		}
 		l->key = "enforce.recreate-limit";
 	}
@@ -597,7 +615,8 @@ static int parse_bridge_policy(Loader *l, yaml_node_t *node, void *field)
 {
 	int second, r = parse_one_of_two(l, node, "pending", "remove", &second);
 	if (r >= 0)
-		*(BridgePolicy *)field = second ? BRIDGE_WITH_PORTS_REMOVE : BRIDGE_WITH_PORTS_PENDING;
+		*(BridgePolicy *)field =
+		    second ? BRIDGE_WITH_PORTS_REMOVE : BRIDGE_WITH_PORTS_PENDING;
 	return r;
 }
 
@@ -606,39 +625,39 @@ static int parse_bridge_policy(Loader *l, yaml_node_t *node, void *field)
 #define FIELD(f) offsetof(Config, f)
 
 static const KeySpec EXPECT_KEYS[] = {
-	{"direct-node-routes", parse_bool, FIELD(expect.direct_node_routes), NULL},
-	{"kube-proxy-replacement", parse_bool, FIELD(expect.kube_proxy_replacement), NULL},
-	{"mtu", parse_mtu, FIELD(expect.mtu), NULL},
-	{},
+    {"direct-node-routes", parse_bool, FIELD(expect.direct_node_routes), NULL},
+    {"kube-proxy-replacement", parse_bool, FIELD(expect.kube_proxy_replacement), NULL},
+    {"mtu", parse_mtu, FIELD(expect.mtu), NULL},
+    {},
 };
 
 static const KeySpec K3S_KEYS[] = {
-	{"config", parse_k3s_config, FIELD(k3s.config), NULL},
-	{"units", parse_k3s_units, FIELD(k3s.units), NULL},
-	{},
+    {"config", parse_k3s_config, FIELD(k3s.config), NULL},
+    {"units", parse_k3s_units, FIELD(k3s.units), NULL},
+    {},
 };
 
 static const KeySpec CNI_KEYS[] = {
-	{"conf-dirs", parse_path_list, FIELD(cni.conf_dirs), NULL},
-	{"quarantine-dir", parse_absolute_path, FIELD(cni.quarantine_dir), NULL},
-	{},
+    {"conf-dirs", parse_path_list, FIELD(cni.conf_dirs), NULL},
+    {"quarantine-dir", parse_absolute_path, FIELD(cni.quarantine_dir), NULL},
+    {},
 };
 
 static const KeySpec DEVICES_KEYS[] = {
-	{"remove", parse_remove_rules, 0, NULL},
-	{"keep", parse_keep, FIELD(devices.keep), NULL},
-	{},
+    {"remove", parse_remove_rules, 0, NULL},
+    {"keep", parse_keep, FIELD(devices.keep), NULL},
+    {},
 };
 
 static const KeySpec ENFORCE_KEYS[] = {
-	{"recreate-limit", parse_recreate_limit, 0, NULL},
-	{"bridge-with-ports", parse_bridge_policy, FIELD(enforce.bridge_with_ports), NULL},
-	{},
+    {"recreate-limit", parse_recreate_limit, 0, NULL},
+    {"bridge-with-ports", parse_bridge_policy, FIELD(enforce.bridge_with_ports), NULL},
+    {},
 };
 
 static const KeySpec METRICS_KEYS[] = {
-	{"textfile", parse_path_or_empty, FIELD(metrics_textfile), NULL},
-	{},
+    {"textfile", parse_path_or_empty, FIELD(metrics_textfile), NULL},
+    {},
 };
 
 static int parse_poll_interval(Loader *l, yaml_node_t *node, void *field)
@@ -649,33 +668,33 @@ static int parse_poll_interval(Loader *l, yaml_node_t *node, void *field)
 }
 
 static const KeySpec CILIUM_KEYS[] = {
-	{"socket", parse_path_or_empty, FIELD(cilium.socket), NULL},
-	{"kubelet-pods-dir", parse_path_or_empty, FIELD(cilium.kubelet_pods_dir), NULL},
-	{"pod-logs-dir", parse_path_or_empty, FIELD(cilium.pod_logs_dir), NULL},
-	{"poll-interval", parse_poll_interval, FIELD(cilium.poll_interval_usec), NULL},
-	{},
+    {"socket", parse_path_or_empty, FIELD(cilium.socket), NULL},
+    {"kubelet-pods-dir", parse_path_or_empty, FIELD(cilium.kubelet_pods_dir), NULL},
+    {"pod-logs-dir", parse_path_or_empty, FIELD(cilium.pod_logs_dir), NULL},
+    {"poll-interval", parse_poll_interval, FIELD(cilium.poll_interval_usec), NULL},
+    {},
 };
 
 static const KeySpec FIREWALL_KEYS[] = {
-	{"poll-interval", parse_poll_interval, FIELD(firewall.poll_interval_usec), NULL},
-	{"remove", parse_chain_globs, FIELD(firewall.remove), NULL},
-	{},
+    {"poll-interval", parse_poll_interval, FIELD(firewall.poll_interval_usec), NULL},
+    {"remove", parse_chain_globs, FIELD(firewall.remove), NULL},
+    {},
 };
 
 static const KeySpec TOP_KEYS[] = {
-	{"mode", parse_mode, FIELD(mode), NULL},
-	{"native-routing-cidr", parse_cidr, FIELD(native_routing_cidr), NULL},
-	{"native-device", parse_native_device, FIELD(native_device), NULL},
-	{"peers", parse_peers, 0, NULL},
-	{"expect", NULL, 0, EXPECT_KEYS},
-	{"k3s", NULL, 0, K3S_KEYS},
-	{"cni", NULL, 0, CNI_KEYS},
-	{"devices", NULL, 0, DEVICES_KEYS},
-	{"enforce", NULL, 0, ENFORCE_KEYS},
-	{"metrics", NULL, 0, METRICS_KEYS},
-	{"cilium", NULL, 0, CILIUM_KEYS},
-	{"firewall", NULL, 0, FIREWALL_KEYS},
-	{},
+    {"mode", parse_mode, FIELD(mode), NULL},
+    {"native-routing-cidr", parse_cidr, FIELD(native_routing_cidr), NULL},
+    {"native-device", parse_native_device, FIELD(native_device), NULL},
+    {"peers", parse_peers, 0, NULL},
+    {"expect", NULL, 0, EXPECT_KEYS},
+    {"k3s", NULL, 0, K3S_KEYS},
+    {"cni", NULL, 0, CNI_KEYS},
+    {"devices", NULL, 0, DEVICES_KEYS},
+    {"enforce", NULL, 0, ENFORCE_KEYS},
+    {"metrics", NULL, 0, METRICS_KEYS},
+    {"cilium", NULL, 0, CILIUM_KEYS},
+    {"firewall", NULL, 0, FIREWALL_KEYS},
+    {},
 };
 
 static void list_keys(const KeySpec *specs, char *buf, size_t size)
@@ -708,7 +727,9 @@ static int parse_mapping(Loader *l, yaml_node_t *node, const KeySpec *specs, con
 	int r;
 
 	if (node->type != YAML_MAPPING_NODE && !*where)
-		return fail(l, node, "found %s at the top of the file, expected keys such as native-routing-cidr: 10.42.0.0/16",
+		return fail(l, node,
+			    "found %s at the top of the file, expected keys such as "
+			    "native-routing-cidr: 10.42.0.0/16",
 			    node_type_name(node));
 	if (node->type != YAML_MAPPING_NODE)
 		return fail(l, node, "%s: found %s, expected a mapping of keys", where,
@@ -802,9 +823,11 @@ static int read_file(const char *path, char **ret, size_t *ret_len, ConfigError 
 	int r = read_text_file(path, CONFIG_FILE_MAX, ret, ret_len);
 
 	if (r == -EISDIR || r == -EINVAL)
-		return fail_at(error, path, 1, 1, "found something other than a file, expected a YAML file");
+		return fail_at(error, path, 1, 1,
+			       "found something other than a file, expected a YAML file");
 	if (r == -EFBIG)
-		return fail_at(error, path, 1, 1, "found a file larger than %d bytes, expected a small YAML file",
+		return fail_at(error, path, 1, 1,
+			       "found a file larger than %d bytes, expected a small YAML file",
 			       CONFIG_FILE_MAX);
 	if (r < 0)
 		fail_at(error, path, 1, 1, "cannot read the file: %s", strerror(-r));
@@ -817,11 +840,8 @@ static int config_new_default(const char *path, Config **ret)
 	static const char *const conf_dirs[] = {"/etc/cni/net.d",
 						"/var/lib/rancher/k3s/agent/etc/cni/net.d"};
 	static const DeviceRule rules[] = {
-		{"flannel.*", "vxlan"},
-		{"flannel-v6.*", "vxlan"},
-		{"flannel-wg*", "wireguard"},
-		{"cni0", "bridge"},
-		{"kube-ipvs0", "dummy"}, /* kube-proxy's IPVS mode leaves it */
+	    {"flannel.*", "vxlan"}, {"flannel-v6.*", "vxlan"}, {"flannel-wg*", "wireguard"},
+	    {"cni0", "bridge"},	    {"kube-ipvs0", "dummy"}, /* kube-proxy's IPVS mode leaves it */
 	};
 
 	if (!c)
@@ -886,7 +906,7 @@ static int check_rules_against_protected(const Config *c, const LoadState *state
 	for (size_t i = 0; i < c->devices.n_remove; i++) {
 		const char *name = c->devices.remove[i].name;
 		const char *origin =
-			i < state->n_rule_origins ? state->rule_origins[i].text : default_origin;
+		    i < state->n_rule_origins ? state->rule_origins[i].text : default_origin;
 		bool is_glob = device_name_is_glob(name);
 		const char *why = device_rule_protection(name);
 
@@ -896,9 +916,11 @@ static int check_rules_against_protected(const Config *c, const LoadState *state
 			if (fnmatch(c->devices.keep.items[k], name, 0) == 0)
 				why = "devices.keep protects it";
 		if (why) {
-			/* Precisions keep the sum under CONFIG_ERROR_MAX: a very long path is cut. */
+			/* Precisions keep the sum under CONFIG_ERROR_MAX: a very long path is cut.
+			 */
 			snprintf(error->text, sizeof(error->text),
-				 "%.280s: devices.remove: found '%.15s', expected a device that may be removed: %s",
+				 "%.280s: devices.remove: found '%.15s', expected a device that "
+				 "may be removed: %s",
 				 origin, name, why);
 			return -EINVAL;
 		}
@@ -913,7 +935,8 @@ static int finish(const Config *c, const LoadState *state, const char *main_file
 
 	if (!state->saw_cidr)
 		return fail_at(error, main_file, 1, 1,
-			       "native-routing-cidr is missing, expected the pod CIDR that must be natively routed, such as native-routing-cidr: 10.42.0.0/16");
+			       "native-routing-cidr is missing, expected the pod CIDR that must be "
+			       "natively routed, such as native-routing-cidr: 10.42.0.0/16");
 	snprintf(origin, sizeof(origin), "%s:1:1", main_file);
 	return check_rules_against_protected(c, state, origin, error);
 }

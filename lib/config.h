@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * routeguard.yaml: the desired state (DESIGN.md §4). The main file, then the *.yaml files of routeguard.yaml.d in
- * alphabetical order; a later file's scalar replaces an earlier one, a later list replaces the list.
- * Every error names FILE:LINE:COLUMN, what was found and what was expected.
+ * routeguard.yaml: the desired state (DESIGN.md §4). The main file, then the *.yaml files of
+ * routeguard.yaml.d in alphabetical order; a later file's scalar replaces an earlier one, a later
+ * list replaces the list. Every error names FILE:LINE:COLUMN, what was found and what was expected.
  */
 #pragma once
 
@@ -40,7 +40,7 @@ typedef struct Config {
 	Mode mode;
 	Prefix native_routing_cidr;
 	char *native_device; /* "auto" or a device name */
-	Prefix *peers; /* addresses, as full-length prefixes */
+	Prefix *peers;	     /* addresses, as full-length prefixes */
 	size_t n_peers;
 	struct {
 		bool direct_node_routes;

@@ -26,7 +26,7 @@
 typedef struct HelmValues {
 	char native_cidr[PREFIX_STRLEN];
 	const char *native_cidr_why;
-	char native_cidr_overlap[PREFIX_STRLEN]; /* a node network it overlaps, "" when none */
+	char native_cidr_overlap[PREFIX_STRLEN];   /* a node network it overlaps, "" when none */
 	char native_cidr_overlap_device[IFNAMSIZ]; /* the (non-pod) device that carries it */
 	bool auto_direct_node_routes;
 	const char *auto_direct_node_routes_why;

@@ -91,8 +91,10 @@ int cni_file_parse(const char *path, const char *text, CniFile *ret)
 		bool is_list = json_object_is_type(plugins, json_type_array);
 		if (!is_list)
 			r = set_error(&f, "\"plugins\" is not a list");
-		for (size_t i = 0; is_list && r == 0 && !f.error && i < json_object_array_length(plugins); i++)
-			if ((r = add_plugin_type(&f, json_object_array_get_idx(plugins, i))) == -EINVAL)
+		for (size_t i = 0;
+		     is_list && r == 0 && !f.error && i < json_object_array_length(plugins); i++)
+			if ((r = add_plugin_type(&f, json_object_array_get_idx(plugins, i))) ==
+			    -EINVAL)
 				r = set_error(&f, "a plugin without a \"type\"");
 	} else if ((r = add_plugin_type(&f, root)) == -EINVAL) {
 		r = set_error(&f, "no \"type\" and no \"plugins\"");

@@ -23,8 +23,8 @@ typedef struct CniFile {
 	char *path;
 	char **plugin_types; /* the "type" of each plugin */
 	size_t n_plugin_types;
-	bool is_cilium; /* a plugin of type cilium-cni */
-	char *error; /* set when the file is not valid JSON of a CNI config */
+	bool is_cilium;	       /* a plugin of type cilium-cni */
+	char *error;	       /* set when the file is not valid JSON of a CNI config */
 	FileIdentity identity; /* taken before reading: enforcement moves only this file */
 } CniFile;
 
@@ -40,7 +40,7 @@ typedef struct HostFacts {
 	char *networkd_source; /* the file that set the value last, or the main file's path */
 
 	char *flannel_subnet_env; /* its path when Flannel's state file is present */
-	char *flannel_network; /* FLANNEL_NETWORK= in it */
+	char *flannel_network;	  /* FLANNEL_NETWORK= in it */
 
 	K3sConfig *k3s;
 

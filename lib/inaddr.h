@@ -28,7 +28,8 @@ size_t inaddr_size(int family);
 /* An address without a length. Returns -EINVAL when it is not one. */
 _must_check_ int inaddr_parse(const char *s, uint8_t *ret_family, InAddr *ret);
 
-/* "A/LEN". A bare address is /32 or /128. -EINVAL: not a prefix; -EDOM: bits set past the length. */
+/* "A/LEN". A bare address is /32 or /128. -EINVAL: not a prefix; -EDOM: bits set past the length.
+ */
 _must_check_ int prefix_parse(const char *s, Prefix *ret);
 
 const char *inaddr_format(int family, const InAddr *a, char buf[static INET6_ADDRSTRLEN]);

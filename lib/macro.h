@@ -63,7 +63,8 @@ static inline void yaml_document_deletep(yaml_document_t *d)
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 
-/* errno as a negative value, never 0: a failing libc call that forgot errno still reports failure. */
+/* errno as a negative value, never 0: a failing libc call that forgot errno still reports failure.
+ */
 static inline int negative_errno(void)
 {
 	return errno > 0 ? -errno : -EIO;

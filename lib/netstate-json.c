@@ -6,7 +6,8 @@
 
 #include "netstate-json.h"
 
-/* json-c returns NULL on allocation failure and ignores NULL values; one check at the end catches it. */
+/* json-c returns NULL on allocation failure and ignores NULL values; one check at the end catches
+ * it. */
 static json_object *link_to_json(const NetState *ns, const Link *l)
 {
 	json_object *o = json_object_new_object();
@@ -23,8 +24,8 @@ static json_object *link_to_json(const NetState *ns, const Link *l)
 	const Link *master = l->master ? netstate_link(ns, l->master) : NULL;
 	json_object_object_add(o, "master", master ? json_object_new_string(master->name) : NULL);
 	if (strcmp(l->kind, "bridge") == 0)
-		json_object_object_add(o, "ports",
-				       json_object_new_int64(netstate_bridge_ports(ns, l->ifindex)));
+		json_object_object_add(
+		    o, "ports", json_object_new_int64(netstate_bridge_ports(ns, l->ifindex)));
 	if (l->tunnel.present) {
 		const TunnelInfo *t = &l->tunnel;
 		json_object *tun = json_object_new_object();
@@ -34,7 +35,7 @@ static json_object *link_to_json(const NetState *ns, const Link *l)
 		json_object_object_add(tun, "learning", json_object_new_boolean(t->learning));
 		json_object_object_add(tun, "local",
 				       t->local_family ? json_object_new_string(inaddr_format(
-								 t->local_family, &t->local, buf))
+							     t->local_family, &t->local, buf))
 						       : NULL);
 		const Link *under = t->underlying ? netstate_link(ns, t->underlying) : NULL;
 		json_object_object_add(tun, "underlying",
@@ -43,8 +44,8 @@ static json_object *link_to_json(const NetState *ns, const Link *l)
 	}
 	json_object *addrs = json_object_new_array();
 	for (size_t i = 0; i < l->n_addresses; i++)
-		json_object_array_add(addrs, json_object_new_string(
-						     prefix_format(&l->addresses[i].prefix, buf)));
+		json_object_array_add(
+		    addrs, json_object_new_string(prefix_format(&l->addresses[i].prefix, buf)));
 	json_object_object_add(o, "addresses", addrs);
 	return o;
 }
@@ -56,10 +57,10 @@ static json_object *nexthop_to_json(const NetState *ns, const Nexthop *nh)
 
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "gateway",
-			       nh->gw_family ? json_object_new_string(
-						       inaddr_format(nh->gw_family, &nh->gw, buf))
-					     : NULL);
+	json_object_object_add(
+	    o, "gateway",
+	    nh->gw_family ? json_object_new_string(inaddr_format(nh->gw_family, &nh->gw, buf))
+			  : NULL);
 	const Link *dev = netstate_link(ns, nh->ifindex);
 	json_object_object_add(o, "dev", dev ? json_object_new_string(dev->name) : NULL);
 	json_object_object_add(o, "weight", json_object_new_int(nh->weight));

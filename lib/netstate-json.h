@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The mirror as a JSON document: what the daemon's debug dump writes and the netns tests compare. */
+/* The mirror as a JSON document: what the daemon's debug dump writes and the netns tests compare.
+ */
 #pragma once
 
 #include <json-c/json.h>

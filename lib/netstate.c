@@ -35,8 +35,9 @@ struct NetState {
 };
 
 static const char *const TUNNEL_KINDS[] = {
-	"vxlan", "geneve", "wireguard", "ipip", "sit", "gre", "gretap", "ip6gre", "ip6gretap",
-	"ip6tnl", "vti", "vti6", "erspan", "ip6erspan", "bareudp", "gtp", "fou", "ipoib",
+    "vxlan",  "geneve",	   "wireguard", "ipip",	  "sit", "gre",
+    "gretap", "ip6gre",	   "ip6gretap", "ip6tnl", "vti", "vti6",
+    "erspan", "ip6erspan", "bareudp",	"gtp",	  "fou", "ipoib",
 };
 
 bool link_is_tunnel(const Link *l)
@@ -199,7 +200,8 @@ static void name_unlink(NetState *ns, Link *l)
 {
 	if (ns->n_names == 0)
 		return;
-	for (Link **p = &ns->names[name_hash(l->name) & (ns->n_names - 1)]; *p; p = &(*p)->name_next)
+	for (Link **p = &ns->names[name_hash(l->name) & (ns->n_names - 1)]; *p;
+	     p = &(*p)->name_next)
 		if (*p == l) {
 			*p = l->name_next;
 			return;
@@ -577,13 +579,13 @@ typedef struct RouteKey {
 static RouteKey route_key(const Route *r)
 {
 	RouteKey k = {
-		.family = r->family,
-		.dst_len = r->dst_len,
-		.src_len = r->src_len,
-		.tos = r->tos,
-		.table = r->table,
-		.priority = r->priority,
-		.ipv6_oif = r->family == AF_INET6 && r->n_nexthops > 0 ? r->nexthops[0].ifindex : 0,
+	    .family = r->family,
+	    .dst_len = r->dst_len,
+	    .src_len = r->src_len,
+	    .tos = r->tos,
+	    .table = r->table,
+	    .priority = r->priority,
+	    .ipv6_oif = r->family == AF_INET6 && r->n_nexthops > 0 ? r->nexthops[0].ifindex : 0,
 	};
 	memcpy(k.dst, r->dst.bytes, sizeof(k.dst));
 	memcpy(k.src, r->src.bytes, sizeof(k.src));

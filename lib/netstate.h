@@ -25,7 +25,7 @@ typedef struct TunnelInfo {
 	bool external;
 	bool learning;
 	uint32_t vni;
-	uint16_t dstport; /* host byte order */
+	uint16_t dstport;     /* host byte order */
 	uint8_t local_family; /* 0 when no local address is set */
 	InAddr local;
 	uint32_t underlying; /* ifindex of the device the tunnel sends through, 0 when unset */
@@ -41,7 +41,7 @@ typedef struct Link {
 	uint32_t ifindex;
 	char name[IFNAMSIZ];
 	char kind[LINK_KIND_MAX]; /* IFLA_INFO_KIND; "" for physical devices and lo */
-	uint32_t flags; /* IFF_* */
+	uint32_t flags;		  /* IFF_* */
 	uint32_t mtu;
 	uint32_t master; /* ifindex of the bridge or bond it is enslaved to, 0 when none */
 	TunnelInfo tunnel;
@@ -52,11 +52,11 @@ typedef struct Link {
 	/* Of routes_other[0], those with several nexthops: whether the kernel flushes one when this
 	 * link goes down depends on its other nexthops, which a count does not know. */
 	uint64_t routes_other_multipath4;
-	/* Of routes_other[0], those of scope host (the local routes of addresses): kept by the kernel
-	 * when the link goes down, its nexthop's scope being "nowhere". */
+	/* Of routes_other[0], those of scope host (the local routes of addresses): kept by the
+	 * kernel when the link goes down, its nexthop's scope being "nowhere". */
 	uint64_t routes_other_host4;
 	uint32_t default_routes; /* kept default routes through this link */
-	struct Link *name_next; /* the model's index by name */
+	struct Link *name_next;	 /* the model's index by name */
 	struct Route *routes;	 /* kept routes through this link alone, so that its going costs
 				    its own routes, not a walk over the table */
 	uint32_t generation;
@@ -66,14 +66,15 @@ typedef struct Nexthop {
 	uint8_t gw_family; /* 0: directly connected, no gateway */
 	InAddr gw;
 	uint32_t ifindex;
-	uint8_t flags; /* RTNH_F_ONLINK and friends; the kernel's own DEAD/LINKDOWN marks are dropped */
+	uint8_t
+	    flags; /* RTNH_F_ONLINK and friends; the kernel's own DEAD/LINKDOWN marks are dropped */
 	uint8_t weight; /* rtnh_hops + 1 */
 } Nexthop;
 
 typedef struct Route {
 	struct Route *hash_next;
 	struct Route *same_prefix_next; /* the routes of one table with this destination */
-	uint8_t index_flags; /* how routeindex counts it (RouteIndexFlags) */
+	uint8_t index_flags;		/* how routeindex counts it (RouteIndexFlags) */
 	/* In its link's list of routes when all its nexthops go through one known link, else in the
 	 * model's list of the others; NULL pprev when it has no nexthop. */
 	struct Route *by_link_next, **by_link_pprev;
@@ -107,10 +108,10 @@ typedef enum SyncScope {
 /* What an applied message did, as bits. */
 typedef enum ApplyResult {
 	APPLY_CHANGED = 1 << 0,
-	/* A link lost an IPv4 address, or went down carrying counted multipath IPv4 routes: the kernel
-	 * may have flushed IPv4 routes without sending one RTM_DELROUTE each, and the model cannot
-	 * tell which, so the caller should resync IPv4 routes. (A link going down otherwise has its
-	 * flush done by the model itself.) */
+	/* A link lost an IPv4 address, or went down carrying counted multipath IPv4 routes: the
+	 * kernel may have flushed IPv4 routes without sending one RTM_DELROUTE each, and the model
+	 * cannot tell which, so the caller should resync IPv4 routes. (A link going down otherwise
+	 * has its flush done by the model itself.) */
 	APPLY_IPV4_ROUTES_STALE = 1 << 1,
 } ApplyResult;
 
@@ -149,7 +150,8 @@ const Link *const *netstate_links(const NetState *ns, size_t *ret_n);
 size_t netstate_bridge_ports(const NetState *ns, uint32_t bridge_ifindex);
 bool link_is_tunnel(const Link *l);
 
-/* Kept routes in a stable order (family, table, destination, metric). The caller frees the array. */
+/* Kept routes in a stable order (family, table, destination, metric). The caller frees the array.
+ */
 _must_check_ int netstate_sorted_routes(const NetState *ns, const Route ***ret, size_t *ret_n);
 size_t netstate_routes_kept(const NetState *ns);
 /* Kept plus counted routes. */

@@ -72,7 +72,9 @@ static int dump_one(struct mnl_socket *nl, NetState *ns, uint8_t *buf, RtnlMessa
 				return interrupted;
 			if (msg->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(msg);
-				return msg->nlmsg_len >= NLMSG_HDRLEN + sizeof(*e) && e->error ? e->error : -EIO;
+				return msg->nlmsg_len >= NLMSG_HDRLEN + sizeof(*e) && e->error
+					   ? e->error
+					   : -EIO;
 			}
 			if (rtnl_decode(msg, m) == 0 && (r = netstate_apply(ns, m)) < 0)
 				return r;
@@ -88,10 +90,11 @@ int rtnl_dump_once(NetState *ns)
 		uint16_t type;
 		uint8_t family;
 	} steps[] = {
-		{RTM_GETLINK, AF_UNSPEC},   {RTM_GETADDR, AF_INET},   {RTM_GETADDR, AF_INET6},
-		{RTM_GETROUTE, AF_INET},    {RTM_GETROUTE, AF_INET6},
+	    {RTM_GETLINK, AF_UNSPEC}, {RTM_GETADDR, AF_INET},	{RTM_GETADDR, AF_INET6},
+	    {RTM_GETROUTE, AF_INET},  {RTM_GETROUTE, AF_INET6},
 	};
-	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl =
+	    mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	_cleanup_free_ uint8_t *buf = malloc(DUMP_BUFFER_SIZE);
 	_cleanup_free_ RtnlMessage *m = malloc(sizeof(*m));
 	uint32_t seq = (uint32_t)time(NULL);
@@ -100,7 +103,8 @@ int rtnl_dump_once(NetState *ns)
 		return -ENOMEM;
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return negative_errno();
-	/* A table changing under the dump is dumped again: a preflight must not judge half a view. */
+	/* A table changing under the dump is dumped again: a preflight must not judge half a view.
+	 */
 	for (int attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
 		bool interrupted = false;
 		netstate_begin_sync(ns, SYNC_ALL);

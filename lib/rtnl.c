@@ -358,7 +358,8 @@ static int decode_route(const struct nlmsghdr *nlh, RtnlMessage *m)
 	if (parse_message_attrs(nlh, sizeof(struct rtmsg), tb, RTA_MAX) < 0)
 		return -EBADMSG;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	/* Only IPv4 and IPv6 unicast tables; cloned entries are the IPv6 route cache, not config. */
+	/* Only IPv4 and IPv6 unicast tables; cloned entries are the IPv6 route cache, not config.
+	 */
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
 	    (rtm->rtm_flags & RTM_F_CLONED)) {
 		m->kind = RTNL_IGNORED;
@@ -413,8 +414,9 @@ int rtnl_decode(const struct nlmsghdr *nlh, RtnlMessage *ret)
 	ret->kind = RTNL_IGNORED;
 	ret->replace = (nlh->nlmsg_flags & NLM_F_REPLACE) != 0;
 	ret->notification = false; /* the reader knows better and says so after decoding */
-	/* libmnl walks attributes up to the aligned end of the message; the kernel always pads, so an
-	 * unpadded length can only be a forged message that would make it read past the buffer. */
+	/* libmnl walks attributes up to the aligned end of the message; the kernel always pads, so
+	 * an unpadded length can only be a forged message that would make it read past the buffer.
+	 */
 	if (nlh->nlmsg_len != NLMSG_ALIGN(nlh->nlmsg_len))
 		return -EBADMSG;
 	switch (nlh->nlmsg_type) {

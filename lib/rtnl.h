@@ -13,7 +13,8 @@
 #include "netstate.h"
 
 typedef enum RtnlKind {
-	RTNL_IGNORED, /* well formed, but nothing routeguard mirrors (AF_BRIDGE port events, IPMR, …) */
+	RTNL_IGNORED, /* well formed, but nothing routeguard mirrors (AF_BRIDGE port events, IPMR,
+			 …) */
 	RTNL_LINK_NEW,
 	RTNL_LINK_DEL,
 	RTNL_ADDR_NEW,
@@ -36,8 +37,8 @@ struct RtnlMessage {
 };
 
 /*
- * Steps through a buffer received from a netlink socket. *offset starts at 0. Returns 1 and the next
- * message, 0 at the clean end of the buffer, -EBADMSG when a length does not fit the buffer.
+ * Steps through a buffer received from a netlink socket. *offset starts at 0. Returns 1 and the
+ * next message, 0 at the clean end of the buffer, -EBADMSG when a length does not fit the buffer.
  */
 _must_check_ int rtnl_next_message(const void *buf, size_t len, size_t *offset,
 				   const struct nlmsghdr **ret);

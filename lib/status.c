@@ -21,7 +21,8 @@ static json_object *finding_to_json(const Finding *f, uint64_t since)
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "check", json_object_new_string(check_to_string(f->check)));
-	json_object_object_add(o, "severity", json_object_new_string(severity_to_string(f->severity)));
+	json_object_object_add(o, "severity",
+			       json_object_new_string(severity_to_string(f->severity)));
 	json_object_object_add(o, "subject", json_object_new_string(f->subject));
 	json_object_object_add(o, "message", json_object_new_string(f->message));
 	json_object_object_add(o, "remedy", json_object_new_string(f->remedy));
@@ -50,10 +51,12 @@ int status_to_json(const StatusInput *in, json_object **ret)
 
 	json_object *config = json_object_new_object();
 	json_object_object_add(config, "path", json_object_new_string(in->config->path));
-	json_object_object_add(config, "native-routing-cidr",
-			       json_object_new_string(prefix_format(&in->config->native_routing_cidr, buf)));
+	json_object_object_add(
+	    config, "native-routing-cidr",
+	    json_object_new_string(prefix_format(&in->config->native_routing_cidr, buf)));
 	json_object_object_add(config, "native-device",
-			       v->native_device[0] ? json_object_new_string(v->native_device) : NULL);
+			       v->native_device[0] ? json_object_new_string(v->native_device)
+						   : NULL);
 	json_object_object_add(o, "config", config);
 
 	/* At most STATUS_FINDINGS_PER_CHECK_MAX of a check, the rest counted: 4000 flannel.N made a
@@ -67,8 +70,9 @@ int status_to_json(const StatusInput *in, json_object **ret)
 			omitted[f->check]++;
 			continue;
 		}
-		json_object_array_add(findings,
-				      finding_to_json(f, in->since_usec ? in->since_usec[i] : in->now_usec));
+		json_object_array_add(
+		    findings,
+		    finding_to_json(f, in->since_usec ? in->since_usec[i] : in->now_usec));
 	}
 	json_object_object_add(o, "findings", findings);
 	json_object *rest = NULL;
@@ -86,10 +90,13 @@ int status_to_json(const StatusInput *in, json_object **ret)
 	for (size_t i = 0; i < in->n_actions; i++) {
 		const ActionRecord *a = &in->actions[i];
 		json_object *ao = json_object_new_object();
-		json_object_object_add(ao, "time", json_object_new_string(timestamp_format(a->time_usec, ts)));
-		json_object_object_add(ao, "check", json_object_new_string(check_to_string(a->check)));
+		json_object_object_add(ao, "time",
+				       json_object_new_string(timestamp_format(a->time_usec, ts)));
+		json_object_object_add(ao, "check",
+				       json_object_new_string(check_to_string(a->check)));
 		json_object_object_add(ao, "subject", json_object_new_string(a->subject));
-		json_object_object_add(ao, "result", json_object_new_string(action_to_string(a->result)));
+		json_object_object_add(ao, "result",
+				       json_object_new_string(action_to_string(a->result)));
 		json_object_array_add(actions, ao);
 	}
 	json_object_object_add(o, "actions", actions);
@@ -114,10 +121,10 @@ int status_to_json(const StatusInput *in, json_object **ret)
 	json_object *cilium = json_object_new_object();
 	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
 	json_object_object_add(cilium, "routing-mode", mode ? json_object_new_string(mode) : NULL);
-	json_object_object_add(cilium, "source",
-			       json_object_new_string(v->cilium_source ? v->cilium_source : "none"));
-	json_object_object_add(cilium, "agent",
-			       json_object_new_string(v->cilium_agent ? v->cilium_agent : "absent"));
+	json_object_object_add(
+	    cilium, "source", json_object_new_string(v->cilium_source ? v->cilium_source : "none"));
+	json_object_object_add(
+	    cilium, "agent", json_object_new_string(v->cilium_agent ? v->cilium_agent : "absent"));
 	json_object_object_add(cilium, "api",
 			       json_object_new_string(v->cilium_api ? v->cilium_api : "not-asked"));
 	json_object_object_add(o, "cilium", cilium);

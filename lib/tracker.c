@@ -48,7 +48,8 @@ static OpenFinding *find_open(const Tracker *t, CheckId check, const char *subje
 static bool in_verdict(const Verdict *v, const OpenFinding *o)
 {
 	for (size_t i = 0; i < v->n_findings; i++)
-		if (v->findings[i].check == o->check && strcmp(v->findings[i].subject, o->subject) == 0)
+		if (v->findings[i].check == o->check &&
+		    strcmp(v->findings[i].subject, o->subject) == 0)
 			return true;
 	return false;
 }
@@ -79,7 +80,8 @@ int tracker_update(Tracker *t, const Verdict *v, uint64_t now_usec, TransitionHa
 	}
 	for (size_t i = 0; i < t->n_open; i++)
 		if (!in_verdict(v, &t->open[i]) && handler)
-			handler(t->open[i].check, t->open[i].subject, TRANSITION_RESOLVED, NULL, userdata);
+			handler(t->open[i].check, t->open[i].subject, TRANSITION_RESOLVED, NULL,
+				userdata);
 
 	for (size_t i = 0; i < t->n_open; i++)
 		free(t->open[i].subject);
@@ -159,7 +161,8 @@ int tracker_record_removal(Tracker *t, const char *name, uint64_t now_usec, uint
 
 History tracker_history(const Tracker *t, uint64_t now_usec)
 {
-	return (History){.now_usec = now_usec, .removals = t->removals, .n_removals = t->n_removals};
+	return (History){
+	    .now_usec = now_usec, .removals = t->removals, .n_removals = t->n_removals};
 }
 
 int tracker_to_json(const Tracker *t, json_object **ret)
@@ -178,14 +181,16 @@ int tracker_to_json(const Tracker *t, json_object **ret)
 		json_object_object_add(f, "check",
 				       json_object_new_string(check_to_string(t->open[i].check)));
 		json_object_object_add(f, "subject", json_object_new_string(t->open[i].subject));
-		json_object_object_add(f, "since-usec", json_object_new_int64((int64_t)t->open[i].since_usec));
+		json_object_object_add(f, "since-usec",
+				       json_object_new_int64((int64_t)t->open[i].since_usec));
 		json_object_array_add(open, f);
 	}
 	for (size_t i = 0; i < t->n_removals; i++) {
 		json_object *r = json_object_new_object(), *times = json_object_new_array();
 		json_object_object_add(r, "name", json_object_new_string(t->removals[i].name));
 		for (size_t j = 0; j < t->removals[i].n_times; j++)
-			json_object_array_add(times, json_object_new_int64((int64_t)t->removals[i].times_usec[j]));
+			json_object_array_add(
+			    times, json_object_new_int64((int64_t)t->removals[i].times_usec[j]));
 		json_object_object_add(r, "times-usec", times);
 		json_object_array_add(removals, r);
 	}
@@ -263,7 +268,8 @@ int tracker_from_json(Tracker *t, json_object *o)
 	if ((r = tracker_new(&loaded)) < 0)
 		return r;
 	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "open", &open) || !json_object_is_type(open, json_type_array) ||
+	    !json_object_object_get_ex(o, "open", &open) ||
+	    !json_object_is_type(open, json_type_array) ||
 	    !json_object_object_get_ex(o, "removals", &removals) ||
 	    !json_object_is_type(removals, json_type_array))
 		return -EINVAL;
@@ -296,7 +302,8 @@ int tracker_from_json(Tracker *t, json_object *o)
 	for (size_t i = 0; i < n_names; i++) {
 		json_object *rm = json_object_array_get_idx(removals, i), *times;
 		const char *name = string_field(rm, "name");
-		if (!name || strlen(name) >= REMOVAL_NAME_MAX || !json_object_object_get_ex(rm, "times-usec", &times) ||
+		if (!name || strlen(name) >= REMOVAL_NAME_MAX ||
+		    !json_object_object_get_ex(rm, "times-usec", &times) ||
 		    !json_object_is_type(times, json_type_array))
 			return -EINVAL;
 		RemovalHistory *h = &loaded->removals[loaded->n_removals++];

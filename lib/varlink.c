@@ -108,15 +108,18 @@ int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret, const cha
 	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	/* Trailing bytes after the object are garbage too. */
-	bool trailing = jerr == json_tokener_success && (size_t)json_tokener_get_parse_end(tok) != len;
+	bool trailing =
+	    jerr == json_tokener_success && (size_t)json_tokener_get_parse_end(tok) != len;
 	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success || trailing || !json_object_is_type(o, json_type_object)) {
+	if (!o || jerr != json_tokener_success || trailing ||
+	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return -EBADMSG;
 	}
 	*ret_problem = "method";
 	if (!json_object_object_get_ex(o, "method", &method) ||
-	    !json_object_is_type(method, json_type_string) || json_object_get_string_len(method) == 0)
+	    !json_object_is_type(method, json_type_string) ||
+	    json_object_get_string_len(method) == 0)
 		goto bad;
 	/* A \u0000 would cut the copy short: a method the peer did not name would run. Overlong
 	 * forms pass json-c's check, and an error would echo them. */
@@ -125,7 +128,8 @@ int varlink_call_parse(const char *text, size_t len, VarlinkCall *ret, const cha
 	*ret_problem = "parameters";
 	if (json_object_object_get_ex(o, "parameters", &parameters) &&
 	    !json_object_is_type(parameters, json_type_null)) {
-		if (!json_object_is_type(parameters, json_type_object) || !strings_valid(parameters))
+		if (!json_object_is_type(parameters, json_type_object) ||
+		    !strings_valid(parameters))
 			goto bad;
 		c.parameters = json_object_get(parameters);
 	} else if (!(c.parameters = json_object_new_object())) {
@@ -218,11 +222,14 @@ const char *varlink_interface_description(void)
 	       "  remedy: string, action: string, since: string)\n"
 	       "\n"
 	       "# The status object: verdict, findings, recent actions, counters.\n"
-	       "method GetStatus() -> (ready: bool, mode: string, version: string, config: object,\n"
+	       "method GetStatus() -> (ready: bool, mode: string, version: string, config: "
+	       "object,\n"
 	       "  findings: []Finding, actions: []object, counters: object, netstate: object)\n"
 	       "\n"
-	       "# With more: the status first, then one reply per finding opened or resolved and per action.\n"
-	       "method Monitor() -> (type: string, status: ?object, check: ?string, subject: ?string,\n"
+	       "# With more: the status first, then one reply per finding opened or resolved and "
+	       "per action.\n"
+	       "method Monitor() -> (type: string, status: ?object, check: ?string, subject: "
+	       "?string,\n"
 	       "  severity: ?string, message: ?string, result: ?string, time: string)\n"
 	       "\n"
 	       "# Resync, evaluate and enforce now (uid 0). Returns the new status.\n"

@@ -2,7 +2,8 @@
 /*
  * The control protocol's messages (DESIGN.md §6): varlink, one JSON object followed by a NUL byte.
  * Calls: {"method": "io.routeguard.GetStatus", "parameters": {…}, "more": true, "oneway": false}.
- * Replies: {"parameters": {…}, "continues": true} or {"error": "io.routeguard.…", "parameters": {…}}.
+ * Replies: {"parameters": {…}, "continues": true} or {"error": "io.routeguard.…", "parameters":
+ * {…}}.
  */
 #pragma once
 
@@ -36,7 +37,8 @@ _must_check_ int varlink_call_parse(const char *text, size_t len, VarlinkCall *r
 				    const char **ret_problem);
 
 /* A reply or an error as bytes to send, NUL included; the caller frees. Takes parameters. */
-_must_check_ int varlink_reply(json_object *parameters, bool continues, char **ret, size_t *ret_len);
+_must_check_ int varlink_reply(json_object *parameters, bool continues, char **ret,
+			       size_t *ret_len);
 _must_check_ int varlink_error(const char *error, json_object *parameters, char **ret,
 			       size_t *ret_len);
 /* A call as bytes to send (for the client). Takes parameters (may be NULL). */
