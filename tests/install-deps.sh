@@ -6,7 +6,7 @@ PACKAGES=(build-essential cmake pkg-config clang libclang-rt-dev
 	libmnl-dev libnftnl-dev libiptc-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libyaml-dev
 	libjson-c-dev libcurl4-openssl-dev libcmocka-dev iptables nftables
 	iproute2 python3 valgrind bc man-db prometheus prometheus-node-exporter
-	debhelper lintian dpkg-dev debootstrap systemd-container reprepro gnupg)
+	debhelper lintian dpkg-dev debootstrap systemd-container reprepro gnupg clang-format)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
