@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,9 +141,17 @@ static int lock_ipam_dir(const char *dir)
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/lock", dir) < 0)
 		return -ENOMEM;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Never blocks, whatever is planted there: a FIFO named lock would otherwise hang the loop
+	 * in open(), as a FIFO named *.conflist once did (issue 13). IPAM's lock is a regular file.
+	 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		return -EBUSY;

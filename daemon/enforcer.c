@@ -390,7 +390,12 @@ static void dispatch(Enforcer *e)
 		pthread_mutex_unlock(&e->lock);
 		if (!free_slot)
 			continue;
-		const Request *q = &e->queue[e->queue_head];
+		/* A copy: may_send() catches the mirror up, whose handlers may enqueue, and
+		 * enqueue() may move or reallocate the queue under a pointer into it. The request
+		 * stays at the head either way (enqueue only appends, or shifts the queue down to
+		 * its head). */
+		const Request request = e->queue[e->queue_head];
+		const Request *q = &request;
 		int r = e->options.may_send(e, q->ifindex, q->name, e->options.userdata);
 		if (r == -EAGAIN)
 			break;

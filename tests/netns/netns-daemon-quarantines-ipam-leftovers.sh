@@ -13,7 +13,9 @@ mkdir -p "$net"
 printf '%s\r\neth0' 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef >"$net/10.42.1.5"
 printf '%s\r\neth0' fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210 >"$net/10.42.1.6"
 echo 10.42.1.6 >"$net/last_reserved_ip.0"
-: >"$net/lock"
+# host-local IPAM's lock is a regular file; a FIFO planted in its place must not hang the daemon in
+# open() (issue 13's FIFO, in the IPAM path): it is no lock to hold, and the directory still moves.
+mkfifo "$net/lock"
 
 step "cni0 present: reservations in use"
 n link add cni0 type bridge
