@@ -40,16 +40,18 @@ echo "ok: of $tries, $removed removed as flannel.N before the rename, $kept rena
 ((removed == $(grep -c '^Command failed' "$TMP/rename.err" || true))) ||
 	fail "a device reported removed was renamed after all: it was deleted as keepN"
 
-step "a rename inside the last gap (forced by a 1 s pause before the delete) is reported"
+step "a rename inside the last gap (forced by a 3 s pause before the delete) is reported"
 daemon_stop
 : >"$TMP/notify.log"
-daemon_start --debug-delete-delay 1000
+daemon_start --debug-delete-delay 3000
 wait_ready
 n link add flannel.900 type vxlan id 900 dstport 8472 nolearning
 wait_until 5 "the delete of flannel.900 was decided" grep -q "Removing flannel.900" "$TMP/daemon.log"
-sleep 0.2 # the sender has looked at it and now waits
+# The sender has looked at it and now waits: 1 s leaves room for a slow (ASan, loaded) sender to
+# make its check, and 2 s of the pause for the rename to land before the delete.
+sleep 1
 n link set flannel.900 name keep900
-wait_until 5 "keep900 deleted" link_absent keep900
+wait_until 10 "keep900 deleted" link_absent keep900
 wait_until 5 "the wrong delete reported" grep -q "alert: action flannel-device flannel.900 failed: flannel.900 was renamed to keep900 between the last check and the delete" "$TMP/daemon.log"
 grep -q "alert: action flannel-device flannel.900 removed" "$TMP/daemon.log" && fail "reported as a removal"
 
