@@ -70,6 +70,13 @@ void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
 	if (!enforce_remove_at_once(d->config, d->netstate, link, d->native_ifindex, &removals,
 				    &d->actions, now))
 		return;
+	/* A Flannel device beside Cilium's overlay may be a node in the middle of the per-node
+	 * migration, where flannel.1 must stay while pods use it (issue 11): only the evaluation,
+	 * which knows the phase, may decide that. */
+	if (d->verdict->phase.phase == PHASE_MIGRATING ||
+	    netstate_link_by_name(d->netstate, "cilium_vxlan") ||
+	    netstate_link_by_name(d->netstate, "cilium_geneve"))
+		return;
 	char name[IFNAMSIZ];
 	snprintf(name, sizeof(name), "%s", link->name);
 	Finding f = {.check = CHECK_FLANNEL_DEVICE, .subject = name, .ifindex = ifindex};

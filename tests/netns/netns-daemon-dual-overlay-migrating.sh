@@ -65,4 +65,14 @@ wait_until 5 "cni0 without pods" status_has '[f for f in s["findings"] if f["sub
 sleep 0.5
 n link show flannel.1 >/dev/null || fail "flannel.1 was removed while the node migrates"
 status_has 's["phase"] == "migrating"' || fail "the phase is not migrating"
+
+step "flannel.1 made again while the daemon runs (K3s restarting Flannel): still kept"
+# A device matching devices.remove may be deleted straight from the netlink handler, before the
+# evaluation; beside Cilium's overlay that must wait for the evaluation, which knows the phase.
+n link del flannel.1
+wait_until 5 "flannel.1 gone from the findings" status_has '[f for f in s["findings"] if f["subject"] == "flannel.1"] == []'
+n link add flannel.1 type vxlan id 1 local 192.168.1.2 dev eth0 dstport 8472 nolearning
+wait_until 5 "flannel.1 back in the findings" status_has '[f for f in s["findings"] if f["subject"] == "flannel.1"]'
+sleep 0.5
+n link show flannel.1 >/dev/null || fail "flannel.1 was removed as it came back during the migration"
 echo "PASS"
