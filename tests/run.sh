@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and tests everything on a fresh Debian 12 or Ubuntu 24.04 machine, as root:
-#   sudo tests/run.sh
+# Builds and tests everything on a fresh Debian 12 machine, as root:
+#   tests/run.sh
 # Installs what it needs (apt-get, idempotent), builds the default, ASan/UBSan and fuzz presets,
 # runs the fuzzers briefly, then ctest on the ASan build and on the default build. Ends with
 # ctest's summary; exits non-zero on any failure.
