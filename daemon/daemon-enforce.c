@@ -5,29 +5,25 @@
  * each result for the publish step.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon-enforce.h"
 #include "daemon-evaluate.h"
 #include "daemon-publish.h"
+#include "daemon-quarantine.h"
 #include "daemon-state.h"
 #include "daemon.h"
 #include "enforce-policy.h"
 #include "firewall-enforcer.h"
 #include "log.h"
 #include "protect.h"
-#include "quarantine.h"
 #include "timeutil.h"
 
-/* Remembered in the action log (for the retry policy and the status object) and published. */
-static void announce(Daemon *d, CheckId check, const char *subject, Action result,
+void daemon_announce(Daemon *d, CheckId check, const char *subject, Action result,
 		     const char *message)
 {
 	uint64_t now = now_usec(CLOCK_REALTIME);
@@ -51,7 +47,7 @@ static void remove_device(Daemon *d, const Finding *f)
 		char message[256];
 		snprintf(message, sizeof(message), "Could not queue the delete of %s: %s",
 			 link->name, strerror(-r));
-		announce(d, f->check, f->subject, ACTION_FAILED, message);
+		daemon_announce(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}
 	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
@@ -109,96 +105,6 @@ int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userd
 	return 0;
 }
 
-/* Why a move failed, in words an operator can act on. */
-static const char *quarantine_error(int r)
-{
-	switch (r) {
-	case -EINVAL:
-		return "it is not a regular file (a FIFO, device or symlink); left in place";
-	case -EXDEV:
-		return "a directory moves only within its filesystem, and the quarantine is "
-		       "elsewhere; left in place";
-	case -EFBIG:
-		return "it is larger than 1 MiB, which no CNI configuration is; left in place";
-	case -EEXIST:
-		return "every quarantine name for this second is taken; tried again later";
-	case -EBUSY:
-		return "it changed while it was copied (still being written); tried again later";
-	case -ESTALE:
-		return "it was replaced or rewritten since it was evaluated; evaluated again";
-	default:
-		return strerror(-r);
-	}
-}
-
-/* The file as evaluation read it: only that one is moved. */
-static const FileIdentity *evaluated_file(const Daemon *d, const char *path)
-{
-	for (size_t i = 0; d->hostfacts && i < d->hostfacts->n_cni_files; i++)
-		if (strcmp(d->hostfacts->cni_files[i].path, path) == 0)
-			return &d->hostfacts->cni_files[i].identity;
-	return NULL;
-}
-
-/* host-local IPAM takes an flock on the network directory's lock file around each allocation:
- * move the directory only while holding it, so no allocation is cut in half. -1 when there is
- * no lock file (nothing to hold), -EBUSY when IPAM holds it now. */
-static int lock_ipam_dir(const char *dir)
-{
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/lock", dir) < 0)
-		return -ENOMEM;
-	/* Never blocks, whatever is planted there: a FIFO named lock would otherwise hang the loop
-	 * in open(), as a FIFO named *.conflist once did (issue 13). IPAM's lock is a regular file.
-	 */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return -EBUSY;
-	}
-	return fd;
-}
-
-static void quarantine(Daemon *d, const Finding *f)
-{
-	_cleanup_free_ char *dest = NULL;
-	char message[1024];
-	int lock = f->check == CHECK_CNI_IPAM_LEFTOVERS ? lock_ipam_dir(f->subject) : -1;
-	if (lock == -EBUSY)
-		return; /* an allocation is under way: the next evaluation tries again */
-	int r = quarantine_file(f->subject, d->config->cni.quarantine_dir, now_usec(CLOCK_REALTIME),
-				evaluated_file(d, f->subject), NULL, &dest);
-	if (lock >= 0)
-		close(lock);
-
-	if (r == -ESTALE) {
-		/* Not a failure: the new file gets its own verdict, from the event that made it. */
-		log_info("%s changed since it was evaluated; evaluating it again", f->subject);
-		d->hostfacts_stale = true;
-		daemon_schedule_evaluation(d);
-		return;
-	}
-	if (r < 0) {
-		snprintf(message, sizeof(message), "Could not move %s to %s: %s%s%s", f->subject,
-			 d->config->cni.quarantine_dir, quarantine_error(r),
-			 dest ? "; its content is kept as " : "", dest ? dest : "");
-		announce(d, f->check, f->subject, ACTION_FAILED, message);
-		return;
-	}
-	d->counters.files_quarantined++;
-	d->hostfacts_stale = true;
-	snprintf(message, sizeof(message), "Moved %s to %s", f->subject, dest);
-	announce(d, f->check, f->subject, ACTION_QUARANTINED, message);
-	daemon_schedule_evaluation(d); /* the directory changed: evaluate what is left in it */
-}
-
 /* A firewall-leftovers chain (or native table) and the rules jumping to it, in one transaction;
  * it counts toward the recreate limit as a device does. */
 static void remove_chain(Daemon *d, const Finding *f)
@@ -211,7 +117,7 @@ static void remove_chain(Daemon *d, const Finding *f)
 		return;
 	}
 	if (r < 0) {
-		announce(d, f->check, f->subject, ACTION_FAILED, message);
+		daemon_announce(d, f->check, f->subject, ACTION_FAILED, message);
 		return;
 	}
 	if (tracker_record_removal(d->tracker, f->subject, now_usec(CLOCK_REALTIME),
@@ -219,7 +125,7 @@ static void remove_chain(Daemon *d, const Finding *f)
 		log_warning("Out of memory recording the removal of %s", f->subject);
 	(void)daemon_save_state(d);
 	log_info("%s", message);
-	announce(d, f->check, f->subject, ACTION_REMOVED, message);
+	daemon_announce(d, f->check, f->subject, ACTION_REMOVED, message);
 	daemon_schedule_evaluation(d); /* the model changed: evaluate what is left */
 }
 
@@ -240,7 +146,7 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 				remove_device(d, f);
 			break;
 		case REMEDIATION_QUARANTINE_FILE:
-			quarantine(d, f);
+			daemon_quarantine(d, f);
 			break;
 		case REMEDIATION_REMOVE_CHAIN:
 			remove_chain(d, f);
@@ -279,7 +185,7 @@ void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata
 	default:
 		snprintf(message, sizeof(message), "Failed to remove %s: %s%s%s", name,
 			 strerror(-result->error), kmsg[0] ? ": " : "", kmsg);
-		announce(d, result->check, name, ACTION_FAILED, message);
+		daemon_announce(d, result->check, name, ACTION_FAILED, message);
 		daemon_arm_window_timer(d); /* retried then, even when nothing else happens */
 		daemon_publish(d, PUBLISH_ACTIONS);
 		return;
@@ -293,7 +199,7 @@ void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata
 			 "removed under that name (rtnetlink deletes by index)",
 			 name, result->renamed_to);
 		log_error("%s", message);
-		announce(d, result->check, name, ACTION_FAILED, message);
+		daemon_announce(d, result->check, name, ACTION_FAILED, message);
 		daemon_publish(d, PUBLISH_ACTIONS);
 		return;
 	}
@@ -302,7 +208,7 @@ void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata
 		log_warning("Out of memory recording the removal of %s", name);
 	(void)daemon_save_state(d);
 	snprintf(message, sizeof(message), "Removed %s", name);
-	announce(d, result->check, name, ACTION_REMOVED, message);
+	daemon_announce(d, result->check, name, ACTION_REMOVED, message);
 	daemon_publish(d, PUBLISH_ACTIONS);
 	/* A device recreated under this name while we waited is decided on now, counting this. */
 	daemon_schedule_evaluation(d);

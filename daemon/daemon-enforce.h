@@ -4,13 +4,16 @@
 
 #include <stdint.h>
 
-#include "checktable.h"
+#include "checks.h"
 
 typedef struct Daemon Daemon;
 typedef struct Enforcer Enforcer;
 typedef struct EnforcerResult EnforcerResult;
 typedef struct Verdict Verdict;
 
+/* Remembered in the action log (for the retry policy and the status object) and published. */
+void daemon_announce(Daemon *d, CheckId check, const char *subject, Action result,
+		     const char *message);
 /* Sends the deletes and moves the files v asks for; does nothing in observe mode. */
 void daemon_enforce(Daemon *d, const Verdict *v);
 /* A link just appeared: deletes it at once when the coming evaluation would (reaction at the

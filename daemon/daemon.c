@@ -19,6 +19,7 @@
 #include "daemon-methods.h"
 #include "daemon-metrics.h"
 #include "daemon-publish.h"
+#include "daemon-quarantine.h"
 #include "daemon-state.h"
 #include "daemon.h"
 #include "exitcode.h"
@@ -356,6 +357,7 @@ Daemon *daemon_free(Daemon *d)
 		return NULL;
 	unwatch(d);
 	daemon_hostfacts_abandon(d);
+	daemon_quarantine_abandon(d);
 	daemon_cilium_free(d);
 	mirror_free(d->mirror);
 	fw_mirror_free(d->fw_mirror);

@@ -5,6 +5,8 @@
  *   daemon-evaluate.c the pipeline: one evaluation per batch of changes; the window timer
  *   daemon-hostfacts.c the host's files, read by a thread so a slow one never stalls the loop
  *   daemon-enforce.c  carries out the enforce policy's steps; the enforcer's completions
+ *   daemon-quarantine.c moves files into the quarantine, by a thread so a slow move never
+ *                     stalls the loop
  *   daemon-state.c    the state file: open findings and removals survive a restart
  *   daemon-publish.c  the one publish step ending each evaluation or action: alerts, Monitor,
  *                     STATUS=, READY=1, metrics, Reconcile answers
@@ -48,6 +50,7 @@ typedef struct DaemonOptions {
 
 struct PublishEvent;			    /* daemon-publish.c's */
 typedef struct HostFactsLoad HostFactsLoad; /* daemon-hostfacts.c's */
+struct QuarantineMove;			    /* daemon-quarantine.c's */
 struct DaemonCilium;			    /* daemon-cilium.c's */
 
 typedef struct Daemon {
@@ -67,6 +70,9 @@ typedef struct Daemon {
 	uint64_t *since;	 /* per verdict finding */
 	uint32_t native_ifindex; /* the last native device known: never removed, even when lost */
 	Enforcer *enforcer;
+	/* A file being moved into the quarantine by a thread, or NULL. */
+	struct QuarantineMove *moving;
+	sd_event_source *quarantine_done;
 	Control *control;
 	struct DaemonCilium *cilium; /* Cilium's API, configuration directory and logs */
 
