@@ -318,6 +318,24 @@ expect_findings() {
 	fail "findings differ from: $*"
 }
 
+# fuse_stuck DIR: a FUSE mount on DIR, in routeguardd's mount namespace, that never answers (a
+# hung network or FUSE filesystem): every access below DIR waits in the kernel until fuse_release,
+# which makes it fail with ENOTCONN.
+fuse_stuck() {
+	[[ -c /dev/fuse ]] || fail "/dev/fuse is missing: the test needs the kernel's FUSE"
+	command -v nsenter >/dev/null || fail "nsenter is missing (util-linux)"
+	rm -f "$TMP/fuse.ready"
+	nsenter -t "$DAEMON_PID" -m python3 "$NETNS_DIR/fuse-stuck.py" "$1" "$TMP/fuse.ready" &
+	FUSE_PID=$!
+	BACKGROUND_PIDS+=("$FUSE_PID")
+	wait_until 5 "the stuck FUSE mount on $1" test -s "$TMP/fuse.ready"
+}
+
+fuse_release() {
+	kill "$FUSE_PID"
+	wait "$FUSE_PID" || true
+}
+
 alerts_in_log() {
 	grep -c "alert: $1" "$TMP/daemon.log" || true
 }
