@@ -24,6 +24,8 @@
 
 #include "daemon-evaluate.h"
 #include "daemon-hostfacts.h"
+#include "daemon-metrics.h"
+#include "daemon-status.h"
 #include "daemon.h"
 #include "log.h"
 #include "timeutil.h"
@@ -39,7 +41,8 @@ struct HostFactsLoad {
 	char *root;
 	HostFacts *result;
 	int error;
-	uint64_t started_usec;
+	uint64_t started_usec; /* CLOCK_MONOTONIC */
+	uint64_t started_realtime_usec;
 };
 
 static void load_unref(HostFactsLoad *l)
@@ -77,11 +80,22 @@ static void load_finish(Daemon *d)
 	d->loading = NULL;
 }
 
+/* The status object's "host-files" and the metrics follow what evaluation reads. */
+static void host_files_changed(Daemon *d)
+{
+	daemon_status_changed(d);
+	daemon_schedule_metrics(d);
+}
+
 static int on_load_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Daemon *d = userdata;
 	HostFactsLoad *l = d->loading;
 
+	if (d->host_files.stale_since_usec)
+		log_info("The host's configuration was read after %.1f s; evaluating with it",
+			 (double)(now_usec(CLOCK_MONOTONIC) - l->started_usec) / 1e6);
+	d->host_files.stale_since_usec = 0;
 	if (l->error < 0) {
 		/* -ENOMEM only (unreadable files are facts): the old facts stay until the next
 		 * change; retrying at once would spin. */
@@ -89,21 +103,37 @@ static int on_load_done(sd_event_source *s, int fd, uint32_t revents, void *user
 	} else {
 		hostfacts_free(d->hostfacts);
 		d->hostfacts = TAKE_PTR(l->result);
+		d->host_files.read_usec = l->started_realtime_usec;
 		/* What changed the host's files (K3s restarted, Reconcile) may have changed the
 		 * legacy tables too, which send no events. */
 		fw_mirror_read_legacy(d->fw_mirror);
 	}
+	host_files_changed(d);
 	load_finish(d);
 	daemon_schedule_evaluation(d);
 	return 0;
 }
 
+/* The load overran its wait: evaluation goes on with the facts read before, and the status,
+ * the metrics and the journal say so until the load ends. */
 static int on_wait_over(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Daemon *d = userdata;
-	log_warning("Reading the host's configuration takes more than %llu s; evaluating with what "
-		    "was read before",
-		    (unsigned long long)(DAEMON_HOSTFACTS_WAIT_USEC / 1000000));
+	char ts[32];
+
+	if (!d->loading)
+		return 0;
+	d->host_files.stale_since_usec = d->loading->started_realtime_usec;
+	if (d->hostfacts)
+		log_warning("Reading the host's configuration takes more than %llu s; evaluating "
+			    "with what was read at %s until it ends",
+			    (unsigned long long)(DAEMON_HOSTFACTS_WAIT_USEC / 1000000),
+			    timestamp_format(d->host_files.read_usec, ts));
+	else
+		log_warning("Reading the host's configuration takes more than %llu s; no verdict "
+			    "until it ends",
+			    (unsigned long long)(DAEMON_HOSTFACTS_WAIT_USEC / 1000000));
+	host_files_changed(d);
 	daemon_schedule_evaluation(d);
 	return 0;
 }
@@ -120,6 +150,7 @@ static int load_start(Daemon *d)
 	l->refs = 1;
 	l->config = d->config;
 	l->started_usec = now_usec(CLOCK_MONOTONIC);
+	l->started_realtime_usec = now_usec(CLOCK_REALTIME);
 	if ((l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return negative_errno();
 	if (!(l->root = strdup(d->options.debug_host_root ? d->options.debug_host_root : "")) ||

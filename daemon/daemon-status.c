@@ -29,6 +29,7 @@ void daemon_status_input(Daemon *d, StatusInput *in)
 	    .actions = d->actions.records,
 	    .n_actions = d->actions.n,
 	    .counters = d->counters,
+	    .host_files = d->host_files,
 	};
 	in->counters.netlink_events = k->netlink_events;
 	in->counters.resyncs = k->resyncs;

@@ -65,6 +65,7 @@ typedef struct Daemon {
 	bool hostfacts_stale;
 	HostFactsLoad *loading; /* the host's files being read by a thread, or NULL */
 	sd_event_source *hostfacts_done, *hostfacts_timer;
+	HostFilesStatus host_files; /* when the facts were read; whether a newer read is overdue */
 	Tracker *tracker;
 	Verdict *verdict;
 	uint64_t *since;	 /* per verdict finding */

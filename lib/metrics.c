@@ -84,6 +84,9 @@ int metrics_render(const StatusInput *in, uint64_t last_evaluation_usec, char **
 		fprintf(f, "routeguard_phase{phase=\"%s\"} %d\n", phase_to_string(shown),
 			v->phase.phase == shown);
 	}
+	header(f, "routeguard_host_files_stale", "gauge",
+	       "Whether evaluation uses host files read before, a newer read being overdue.");
+	fprintf(f, "routeguard_host_files_stale %d\n", in->host_files.stale_since_usec ? 1 : 0);
 	header(f, "routeguard_info", "gauge", "routeguard's version and mode.");
 	fprintf(f, "routeguard_info{version=\"%s\",mode=\"%s\"} 1\n", in->version,
 		mode_to_string(in->config->mode));

@@ -118,6 +118,20 @@ int status_to_json(const StatusInput *in, json_object **ret)
 	json_object_object_add(o, "netstate", netstate);
 	json_object_object_add(o, "phase", json_object_new_string(phase_to_string(v->phase.phase)));
 
+	/* "stale": evaluation uses facts read at "read" because the read started at
+	 * "reading-since" has not ended within its wait (a hung mount, a huge file). */
+	json_object *host_files = json_object_new_object();
+	const HostFilesStatus *h = &in->host_files;
+	json_object_object_add(host_files, "stale", json_object_new_boolean(h->stale_since_usec));
+	json_object_object_add(
+	    host_files, "read",
+	    h->read_usec ? json_object_new_string(timestamp_format(h->read_usec, ts)) : NULL);
+	if (h->stale_since_usec)
+		json_object_object_add(
+		    host_files, "reading-since",
+		    json_object_new_string(timestamp_format(h->stale_since_usec, ts)));
+	json_object_object_add(o, "host-files", host_files);
+
 	json_object *cilium = json_object_new_object();
 	const char *mode = cilium_routing_mode_to_string(v->cilium_routing_mode);
 	json_object_object_add(cilium, "routing-mode", mode ? json_object_new_string(mode) : NULL);
@@ -129,7 +143,7 @@ int status_to_json(const StatusInput *in, json_object **ret)
 			       json_object_new_string(v->cilium_api ? v->cilium_api : "not-asked"));
 	json_object_object_add(o, "cilium", cilium);
 
-	if (!config || !findings || !actions || !counters || !netstate || !cilium)
+	if (!config || !findings || !actions || !counters || !netstate || !host_files || !cilium)
 		return -ENOMEM;
 	*ret = TAKE_PTR(o);
 	return 0;

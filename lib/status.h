@@ -30,6 +30,13 @@ typedef struct StatusCounters {
 	uint64_t files_quarantined;
 } StatusCounters;
 
+/* The host's files behind the verdict (issue 13): a read that overran its wait leaves evaluation
+ * on the facts read before, and says so. Times are CLOCK_REALTIME; 0 when none. */
+typedef struct HostFilesStatus {
+	uint64_t read_usec;	   /* when the read of the facts in use started */
+	uint64_t stale_since_usec; /* when the read still running started, once overdue */
+} HostFilesStatus;
+
 typedef struct StatusInput {
 	const char *version;
 	const Config *config;
@@ -40,6 +47,7 @@ typedef struct StatusInput {
 	const ActionRecord *actions; /* oldest first */
 	size_t n_actions;
 	StatusCounters counters;
+	HostFilesStatus host_files;
 } StatusInput;
 
 _must_check_ int status_to_json(const StatusInput *in, json_object **ret);

@@ -53,6 +53,8 @@ static void test_exact_text(void **state)
 			 .evaluations = 7,
 			 .devices_removed = 3,
 			 .files_quarantined = 4},
+	    .host_files = {.read_usec = 1764298800000000ULL,
+			   .stale_since_usec = 1764298860000000ULL},
 	};
 	char *text = NULL;
 
@@ -140,6 +142,10 @@ static void test_exact_text(void **state)
 	    "routeguard_phase{phase=\"tunnel\"} 0\n"
 	    "routeguard_phase{phase=\"native\"} 0\n"
 	    "routeguard_phase{phase=\"unknown\"} 0\n"
+	    "# HELP routeguard_host_files_stale Whether evaluation uses host files read before, a "
+	    "newer read being overdue.\n"
+	    "# TYPE routeguard_host_files_stale gauge\n"
+	    "routeguard_host_files_stale 1\n"
 	    "# HELP routeguard_info routeguard's version and mode.\n"
 	    "# TYPE routeguard_info gauge\n"
 	    "routeguard_info{version=\"0.1.0\",mode=\"enforce\"} 1\n");
@@ -160,6 +166,8 @@ static void test_ready_and_zeros(void **state)
 	assert_non_null(strstr(text, "\nrouteguard_ready 1\n"));
 	assert_non_null(strstr(text, "\nrouteguard_last_evaluation_timestamp_seconds 1000.007\n"));
 	assert_non_null(strstr(text, "\nrouteguard_info{version=\"0.1.0\",mode=\"observe\"} 1\n"));
+	/* host files read in time: not stale */
+	assert_non_null(strstr(text, "\nrouteguard_host_files_stale 0\n"));
 	/* nothing shows Cilium: still one series, saying so */
 	assert_non_null(
 	    strstr(text, "\nrouteguard_cilium_routing_mode{mode=\"unknown\",source=\"none\"} 1\n"));

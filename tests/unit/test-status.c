@@ -98,6 +98,8 @@ static void test_every_field(void **state)
 			 .evaluations = 5,
 			 .devices_removed = 1,
 			 .files_quarantined = 1},
+	    /* a read of the host's files overdue: the verdict stands on the previous one */
+	    .host_files = {.read_usec = T0, .stale_since_usec = T0 + 60 * 1000000ULL},
 	};
 	char *text = render(&in);
 
@@ -123,6 +125,8 @@ static void test_every_field(void **state)
 	    "\"devices-removed\":1,\"files-quarantined\":1},"
 	    "\"netstate\":{\"links\":3,\"routes-kept\":1,\"routes-seen\":1},"
 	    "\"phase\":\"flannel\","
+	    "\"host-files\":{\"stale\":true,\"read\":\"2025-11-28T03:00:00Z\","
+	    "\"reading-since\":\"2025-11-28T03:01:00Z\"},"
 	    "\"cilium\":{\"routing-mode\":\"native\",\"source\":\"agent\",\"agent\":\"running\","
 	    "\"api\":\"reachable\"}}");
 	free(text);
@@ -152,6 +156,8 @@ static void test_before_evaluation_and_defaults(void **state)
 	    strstr(text, "\"netstate\":{\"links\":0,\"routes-kept\":0,\"routes-seen\":0}"));
 	/* a verdict that knows no phase says so */
 	assert_non_null(strstr(text, "\"phase\":\"unknown\""));
+	/* no read of the host's files yet, none overdue */
+	assert_non_null(strstr(text, "\"host-files\":{\"stale\":false,\"read\":null}"));
 	assert_non_null(strstr(text, "\"cilium\":{\"routing-mode\":null,\"source\":\"none\","
 				     "\"agent\":\"absent\",\"api\":\"not-asked\"}}"));
 	free(text);
