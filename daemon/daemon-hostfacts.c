@@ -62,6 +62,8 @@ static void *load_thread(void *userdata)
 	HostFactsLoad *l = userdata;
 	uint64_t one = 1;
 
+	/* Named, so that top -H and /proc tell what a thread is stuck in. */
+	(void)pthread_setname_np(pthread_self(), "rg-hostfiles");
 	l->error = hostfacts_load(l->config, l->root, &l->result);
 	/* The eventfd's write and read order the result before the loop reads it. */
 	if (write(l->efd, &one, sizeof(one)) < 0) {

@@ -64,6 +64,7 @@ static void *move_thread(void *userdata)
 	QuarantineMove *m = userdata;
 	uint64_t one = 1;
 
+	(void)pthread_setname_np(pthread_self(), "rg-quarantine");
 	m->error = quarantine_file(m->path, m->dir, m->now_usec,
 				   m->has_expected ? &m->expected : NULL, NULL, &m->dest);
 	if (m->lock >= 0) {

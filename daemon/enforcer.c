@@ -507,6 +507,7 @@ int enforcer_new(sd_event *event, const EnforcerOptions *options, Enforcer **ret
 		if ((r = -pthread_create(&s->thread, NULL, sender_main, s)) < 0)
 			return r;
 		s->started = true;
+		(void)pthread_setname_np(s->thread, "rg-delete"); /* for top -H and /proc */
 	}
 	*ret = TAKE_PTR(e);
 	return 0;
