@@ -319,21 +319,27 @@ expect_findings() {
 }
 
 # fuse_stuck DIR: a FUSE mount on DIR, in routeguardd's mount namespace, that never answers (a
-# hung network or FUSE filesystem): every access below DIR waits in the kernel until fuse_release,
-# which makes it fail with ENOTCONN.
+# hung network or FUSE filesystem): every access below DIR waits in the kernel until
+# fuse_release [DIR...] (no DIR: every such mount) makes it fail with ENOTCONN.
+declare -A FUSE_PIDS=() # DIR -> the server of its stuck mount
 fuse_stuck() {
 	[[ -c /dev/fuse ]] || fail "/dev/fuse is missing: the test needs the kernel's FUSE"
 	command -v nsenter >/dev/null || fail "nsenter is missing (util-linux)"
 	rm -f "$TMP/fuse.ready"
 	nsenter -t "$DAEMON_PID" -m python3 "$NETNS_DIR/fuse-stuck.py" "$1" "$TMP/fuse.ready" &
-	FUSE_PID=$!
-	BACKGROUND_PIDS+=("$FUSE_PID")
+	FUSE_PIDS[$1]=$!
+	BACKGROUND_PIDS+=($!)
 	wait_until 5 "the stuck FUSE mount on $1" test -s "$TMP/fuse.ready"
 }
 
 fuse_release() {
-	kill "$FUSE_PID"
-	wait "$FUSE_PID" || true
+	local dir dirs=("$@")
+	((${#dirs[@]})) || dirs=("${!FUSE_PIDS[@]}")
+	for dir in "${dirs[@]}"; do
+		kill "${FUSE_PIDS[$dir]}" 2>/dev/null || true
+		wait "${FUSE_PIDS[$dir]}" 2>/dev/null || true
+		unset "FUSE_PIDS[$dir]"
+	done
 }
 
 alerts_in_log() {
