@@ -24,6 +24,11 @@
 /* The answer is queued before sendmsg() returns (the kernel works in our call): waiting longer
  * than this for it means it was lost. */
 #define ANSWER_TIMEOUT_SEC 10
+/* The same wait on the loop's own socket, which must never hold the loop: the answer is there
+ * already unless the kernel dropped it. */
+#define LOOP_ANSWER_TIMEOUT_USEC 100000
+/* slots[LOOP_SLOT] holds the delete the loop sent itself (enforcer_remove_link_now()). */
+#define LOOP_SLOT SENDERS
 /* Unicast answers only, one request at a time: far more than one link message and an ACK. */
 #define SOCKET_BUFFER (1024 * 1024)
 #define RECEIVE_BUFFER (64 * 1024)
@@ -72,8 +77,9 @@ struct Enforcer {
 	pthread_mutex_t lock; /* guards slots[] and stopping, shared with the senders */
 	pthread_cond_t wake;
 	bool stopping;
-	Slot slots[SENDERS];
+	Slot slots[SENDERS + 1];
 	Sender senders[SENDERS];
+	Sender loop_sender; /* no thread: the loop's socket for enforcer_remove_link_now() */
 };
 
 /* ---- the sender threads: blocking sockets, nothing of the daemon but their slot ---- */
@@ -276,9 +282,10 @@ static void *sender_main(void *userdata)
 	return NULL;
 }
 
-static int sender_open(Sender *s)
+static int sender_open(Sender *s, uint64_t answer_timeout_usec)
 {
-	struct timeval timeout = {.tv_sec = ANSWER_TIMEOUT_SEC};
+	struct timeval timeout = {.tv_sec = (time_t)(answer_timeout_usec / 1000000),
+				  .tv_usec = (suseconds_t)(answer_timeout_usec % 1000000)};
 
 	if (!(s->sock = nl_socket_alloc()))
 		return -ENOMEM;
@@ -320,7 +327,7 @@ static size_t slots_in_use(Enforcer *e, uint32_t ifindex, const char *name, bool
 
 	*ret_found = false;
 	pthread_mutex_lock(&e->lock);
-	for (size_t i = 0; i < SENDERS; i++) {
+	for (size_t i = 0; i < ELEMENTSOF(e->slots); i++) {
 		const Request *q = &e->slots[i].request;
 		if (e->slots[i].state == SLOT_FREE)
 			continue;
@@ -428,14 +435,14 @@ static int on_dispatch(sd_event_source *s, void *userdata)
 static int on_results(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Enforcer *e = userdata;
-	EnforcerResult results[SENDERS];
-	Request retry[SENDERS];
+	EnforcerResult results[ELEMENTSOF(e->slots)];
+	Request retry[ELEMENTSOF(e->slots)];
 	size_t n = 0, n_retry = 0;
 	uint64_t count;
 
 	(void)!read(fd, &count, sizeof(count));
 	pthread_mutex_lock(&e->lock);
-	for (size_t i = 0; i < SENDERS; i++) {
+	for (size_t i = 0; i < ELEMENTSOF(e->slots); i++) {
 		Slot *slot = &e->slots[i];
 		if (slot->state != SLOT_DONE)
 			continue;
@@ -473,6 +480,32 @@ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name, const 
 	return enqueue(e, &q);
 }
 
+int enforcer_remove_link_now(Enforcer *e, uint32_t ifindex, const char *name, const char *kind,
+			     CheckId check)
+{
+	bool found;
+
+	/* A test's pause before the delete belongs to the senders; a busy enforcer is not
+	 * overtaken (and the loop would wait for the kernel's lock the senders hold). */
+	if (e->options.debug_delay_ms || e->queue_head < e->n_queue ||
+	    slots_in_use(e, 0, NULL, &found) > 0)
+		return -EBUSY;
+	Slot *slot = &e->slots[LOOP_SLOT];
+	slot->request = (Request){.ifindex = ifindex, .check = check};
+	snprintf(slot->request.name, sizeof(slot->request.name), "%s", name);
+	snprintf(slot->request.kind, sizeof(slot->request.kind), "%s", kind);
+	slot->result = (EnforcerResult){.ifindex = ifindex, .check = check};
+	snprintf(slot->result.name, sizeof(slot->result.name), "%s", name);
+	slot->result.error = delete_link(&e->loop_sender, &slot->request, &slot->result);
+	/* Reported from the results' handler like a sender's, never from inside the caller's. */
+	pthread_mutex_lock(&e->lock);
+	slot->state = SLOT_DONE;
+	pthread_mutex_unlock(&e->lock);
+	uint64_t one = 1;
+	(void)!write(e->eventfd, &one, sizeof(one));
+	return 0;
+}
+
 int enforcer_new(sd_event *event, const EnforcerOptions *options, Enforcer **ret)
 {
 	_cleanup_(enforcer_freep) Enforcer *e = calloc(1, sizeof(*e));
@@ -494,10 +527,13 @@ int enforcer_new(sd_event *event, const EnforcerOptions *options, Enforcer **ret
 		return r;
 	(void)sd_event_source_set_enabled(e->dispatch, SD_EVENT_OFF);
 	(void)sd_event_source_set_description(e->dispatch, "enforcer-dispatch");
+	e->loop_sender.enforcer = e;
+	if ((r = sender_open(&e->loop_sender, LOOP_ANSWER_TIMEOUT_USEC)) < 0)
+		return r;
 	for (size_t i = 0; i < SENDERS; i++) {
 		Sender *s = &e->senders[i];
 		s->enforcer = e;
-		if ((r = sender_open(s)) < 0)
+		if ((r = sender_open(s, ANSWER_TIMEOUT_SEC * 1000000ULL)) < 0)
 			return r;
 		if ((r = -pthread_create(&s->thread, NULL, sender_main, s)) < 0)
 			return r;
@@ -522,6 +558,8 @@ Enforcer *enforcer_free(Enforcer *e)
 		if (e->senders[i].sock)
 			nl_socket_free(e->senders[i].sock);
 	}
+	if (e->loop_sender.sock)
+		nl_socket_free(e->loop_sender.sock);
 	sd_event_source_disable_unref(e->io);
 	sd_event_source_disable_unref(e->dispatch);
 	if (e->eventfd >= 0)
