@@ -269,10 +269,16 @@ void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata
 		return;
 	case -ETIMEDOUT:
 	case -ENOBUFS:
-		/* The answer was lost, not the delete: what happened is in the kernel's tables. */
-		log_warning_errno(result->error, "No answer to the delete of %s; resyncing links",
-				  name);
+		/* The answer was lost, not necessarily the delete: neither a removal nor a failure
+		 * is known, so none is counted or alerted. What happened is in the kernel's tables:
+		 * the links are read again, and the device is decided on again now, on the newest
+		 * view (may_send catches the mirror up first), and once more if the re-read finds
+		 * the model had drifted (a sweep calls on_mirror_changed). */
+		log_warning_errno(
+		    result->error,
+		    "No answer to the delete of %s; resyncing links and deciding again", name);
 		mirror_request_resync(d->mirror, SYNC_LINKS);
+		daemon_schedule_evaluation(d);
 		return;
 	case 0:
 		break;

@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "enforcer.h"
+#include "rtnl-answer.h"
 #include "rtnl.h"
+#include "timeutil.h"
 
 /* Deletes in flight at most: one per sender thread. */
 #define SENDERS 8
-/* A kernel that answers EBUSY is asked again this often before the delete counts as failed. */
-#define EBUSY_ATTEMPTS 5
 /* The answer is queued before sendmsg() returns (the kernel works in our call): waiting longer
  * than this for it means it was lost. */
 #define ANSWER_TIMEOUT_SEC 10
@@ -84,41 +84,18 @@ struct Enforcer {
 
 /* ---- the sender threads: blocking sockets, nothing of the daemon but their slot ---- */
 
-/* NLMSGERR_ATTR_MSG from an extended ACK, when the kernel said more than an errno. */
-static void extended_ack_message(const struct nlmsghdr *nlh, char *buf, size_t size)
-{
-	const struct nlmsgerr *err = NLMSG_DATA(nlh);
-	size_t offset = sizeof(*err);
-
-	buf[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	size_t len = nlh->nlmsg_len - NLMSG_HDRLEN;
-	while (offset + sizeof(struct nlattr) <= len) {
-		const struct nlattr *a = (const struct nlattr *)((const char *)err + offset);
-		if (a->nla_len < sizeof(*a) || offset + a->nla_len > len)
-			return;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-			snprintf(buf, size, "%.*s", (int)(a->nla_len - sizeof(*a)),
-				 (const char *)(a + 1));
-			return;
-		}
-		offset += NLA_ALIGN(a->nla_len);
-	}
-}
-
 /*
  * Reads the answer to seq. A link message of ours (RTM_GETLINK's reply, RTM_DELLINK's echo) is
  * decoded into *ret_link; a GETLINK reply is the whole answer, a delete's ends with its ACK.
- * Only the kernel (port 0), only to our port, only our sequence: anything else is ignored.
- * Returns the ACK's error (0 for success), -ETIMEDOUT or -ENOBUFS when the answer was lost.
+ * Only the kernel (port 0), only to our port, only our sequence (lib/rtnl-answer.c): anything
+ * else is ignored, and a stream of it cannot hold us past the timeout. Returns the ACK's error (0
+ * for success), -ETIMEDOUT or -ENOBUFS when the answer was lost.
  */
 static int receive_answer(Sender *s, uint32_t seq, bool until_ack, Link *ret_link, bool *ret_seen,
 			  EnforcerResult *result)
 {
 	int fd = nl_socket_get_fd(s->sock);
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + ANSWER_TIMEOUT_SEC * 1000000ULL;
 
 	*ret_seen = false;
 	for (;;) {
@@ -128,27 +105,30 @@ static int receive_answer(Sender *s, uint32_t seq, bool until_ack, Link *ret_lin
 				     .msg_namelen = sizeof(sender),
 				     .msg_iov = &iov,
 				     .msg_iovlen = 1};
+		if (now_usec(CLOCK_MONOTONIC) > deadline)
+			return -ETIMEDOUT;
 		ssize_t n = recvmsg(fd, &msg, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT
 								       : negative_errno();
+		if (sender.nl_pid != 0)
+			continue; /* a forgery: not even its length is the kernel's word */
 		if (msg.msg_flags & MSG_TRUNC)
 			return -ENOBUFS; /* part of the answer is gone */
-		if (sender.nl_pid != 0)
-			continue;
 		const struct nlmsghdr *nlh;
 		size_t offset = 0;
 		while (rtnl_next_message(s->buf, (size_t)n, &offset, &nlh) > 0) {
-			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != s->port)
+			int error;
+			if (!rtnl_answer_matches(sender.nl_pid, nlh, s->port, seq))
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr))
+				if (rtnl_ack_error(nlh, &error) < 0)
 					continue;
-				extended_ack_message(nlh, result->kernel_message,
-						     sizeof(result->kernel_message));
-				return ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+				rtnl_ack_message(nlh, result->kernel_message,
+						 sizeof(result->kernel_message));
+				return error;
 			}
 			if ((nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) &&
 			    rtnl_decode(nlh, &s->scratch) == 0 &&
@@ -446,8 +426,8 @@ static int on_results(sd_event_source *s, int fd, uint32_t revents, void *userda
 		Slot *slot = &e->slots[i];
 		if (slot->state != SLOT_DONE)
 			continue;
-		/* EBUSY is the kernel asking to come back, not a refusal. */
-		if (slot->result.error == -EBUSY && ++slot->request.attempts < EBUSY_ATTEMPTS)
+		if (rtnl_delete_next(slot->result.error, &slot->request.attempts) ==
+		    RTNL_DELETE_RETRY)
 			retry[n_retry++] = slot->request;
 		else
 			results[n++] = slot->result;
