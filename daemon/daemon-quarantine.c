@@ -206,6 +206,7 @@ static int move_new(Daemon *d, const Finding *f, QuarantineMove **ret)
 	return 0;
 }
 
+/* Takes m: on error it is freed, IPAM's lock with it. */
 static int move_start(Daemon *d, QuarantineMove *m)
 {
 	pthread_attr_t attr;
@@ -213,8 +214,10 @@ static int move_start(Daemon *d, QuarantineMove *m)
 	int r;
 
 	if ((r = sd_event_add_io(d->event, &d->quarantine_done, m->efd, EPOLLIN, on_move_done, d)) <
-	    0)
+	    0) {
+		move_unref(m);
 		return r;
+	}
 	d->moving = m;
 	m->refs = 2;
 	if ((r = -pthread_attr_init(&attr)) == 0) {
