@@ -5,9 +5,10 @@
  * unit file appears, goes, is renamed or rewritten through a rename (package managers, systemctl
  * edit, the K3s installer), and each of those changes its directory's mtime: a scan is reused
  * while every directory of the search path is the same directory (st_dev, st_ino) with the same
- * st_mtim, and missing ones are still missing. What the scan does not read is not keyed: the units
- * it finds are read again, with their drop-ins and environment files, at every load. Not seen
- * until the next directory change: a file that did not mention k3s rewritten in place to do so.
+ * st_mtim (and st_size: FileIdentity), and missing ones are still missing. What the scan does not
+ * read is not keyed: the units it finds are read again, with their drop-ins and environment files,
+ * at every load. Not seen until the next directory change: a file that did not mention k3s
+ * rewritten in place to do so.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "fileutil.h"
 #include "k3sdiscover.h"
 #include "unitfile.h"
 
@@ -31,11 +33,10 @@
  * kernel stamps with a coarse clock; FAT by two seconds): such a scan is used once, not kept. */
 #define SETTLED_SEC 2
 
+/* A directory of the search path as scanned: absent (or unreadable), or this one in this state. */
 typedef struct DirIdentity {
 	bool present;
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime;
+	FileIdentity id;
 } DirIdentity;
 
 struct K3sDiscovery {
@@ -59,19 +60,9 @@ K3sDiscovery *k3s_discovery_free(K3sDiscovery *d)
 	return NULL;
 }
 
-static DirIdentity dir_identity(const struct stat *st)
-{
-	return (DirIdentity){
-	    .present = true, .dev = st->st_dev, .ino = st->st_ino, .mtime = st->st_mtim};
-}
-
 static bool dir_identity_equal(const DirIdentity *a, const DirIdentity *b)
 {
-	if (a->present != b->present)
-		return false;
-	return !a->present ||
-	       (a->dev == b->dev && a->ino == b->ino && a->mtime.tv_sec == b->mtime.tv_sec &&
-		a->mtime.tv_nsec == b->mtime.tv_nsec);
+	return a->present == b->present && (!a->present || file_identity_equal(&a->id, &b->id));
 }
 
 /* A *.service worth loading: a small regular file that mentions k3s. */
@@ -152,7 +143,7 @@ static int scan(const char *root, K3sDiscovery **ret, bool *ret_settled)
 		if (!dir)
 			continue; /* absent (or unreadable): keyed as absent */
 		if (fstat(dirfd(dir), &st) == 0) {
-			d->dirs[i] = dir_identity(&st);
+			d->dirs[i] = (DirIdentity){.present = true, .id = file_identity(&st)};
 			settled = settled && st.st_mtim.tv_sec + SETTLED_SEC < now.tv_sec;
 		}
 		r = scan_dir(d, dir);
@@ -182,7 +173,7 @@ static bool still_true(const K3sDiscovery *d, const char *root)
 		if (asprintf(&path, "%s%s", root, dirs[i]) < 0)
 			return false;
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			now = dir_identity(&st);
+			now = (DirIdentity){.present = true, .id = file_identity(&st)};
 		if (!dir_identity_equal(&now, &d->dirs[i]))
 			return false;
 	}

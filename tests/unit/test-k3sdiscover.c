@@ -94,6 +94,16 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
+/* How many units discovery names below r. */
+static size_t discovered(const Root *r, K3sDiscovery **cache)
+{
+	char **names = NULL;
+	size_t n = 0;
+	assert_int_equal(k3s_discover_units(r->path, cache, &names, &n), 0);
+	free_names(names, n);
+	return n;
+}
+
 /* The scan is kept, and the unit it found is read again: an edit in place is seen. */
 static void test_kept_scan_sees_the_unit_edited(void **state)
 {
@@ -149,9 +159,7 @@ static void test_new_unit_is_found(void **state)
 	root_make(r);
 	put(r, "/lib/systemd/system/ssh.service", "[Service]\nExecStart=/usr/sbin/sshd -D\n");
 	age(r, "/lib/systemd/system");
-	assert_int_equal(k3s_discover_units(r->path, &cache, &names, &n), 0);
-	assert_int_equal(n, 0);
-	free_names(names, n);
+	assert_int_equal(discovered(r, &cache), 0);
 	assert_non_null(cache);
 
 	/* /etc/systemd/system did not exist: its appearance is a change too */
@@ -160,8 +168,7 @@ static void test_new_unit_is_found(void **state)
 			    "k3s.service wireguard-native");
 	/* and a second unit in an existing directory */
 	age(r, ETC_UNITS);
-	assert_int_equal(k3s_discover_units(r->path, &cache, &names, &n), 0);
-	free_names(names, n);
+	assert_int_equal(discovered(r, &cache), 1);
 	put_unit(r, ETC_UNITS "/k3s-agent.service", "--flannel-backend=none");
 	assert_int_equal(k3s_discover_units(r->path, &cache, &names, &n), 0);
 	assert_int_equal(n, 2);
@@ -177,26 +184,18 @@ static void test_new_unit_is_found(void **state)
 static void test_unchanged_directories_reuse_the_scan(void **state)
 {
 	Root r[1];
-	char **names = NULL;
-	size_t n = 0;
 	K3sDiscovery *cache = NULL;
 
 	root_make(r);
 	put_unit(r, ETC_UNITS "/k3s.service", "");
 	age(r, ETC_UNITS);
-	assert_int_equal(k3s_discover_units(r->path, &cache, &names, &n), 0);
-	assert_int_equal(n, 1);
-	free_names(names, n);
+	assert_int_equal(discovered(r, &cache), 1);
 
 	put_unit(r, ETC_UNITS "/k3s-planted.service", "");
 	age(r, ETC_UNITS);
-	assert_int_equal(k3s_discover_units(r->path, &cache, &names, &n), 0);
-	assert_int_equal(n, 1);
-	free_names(names, n);
-	/* without the cache, or under another root, the scan sees it */
-	assert_int_equal(k3s_discover_units(r->path, NULL, &names, &n), 0);
-	assert_int_equal(n, 2);
-	free_names(names, n);
+	assert_int_equal(discovered(r, &cache), 1);
+	/* a scan without the kept one sees it */
+	assert_int_equal(discovered(r, NULL), 2);
 	k3s_discovery_free(cache);
 	root_remove(r);
 }
@@ -206,15 +205,11 @@ static void test_unchanged_directories_reuse_the_scan(void **state)
 static void test_recent_change_is_not_kept(void **state)
 {
 	Root r[1];
-	char **names = NULL;
-	size_t n = 0;
 	K3sDiscovery *cache = NULL;
 
 	root_make(r);
 	put_unit(r, ETC_UNITS "/k3s.service", "");
-	assert_int_equal(k3s_discover_units(r->path, &cache, &names, &n), 0);
-	assert_int_equal(n, 1);
-	free_names(names, n);
+	assert_int_equal(discovered(r, &cache), 1);
 	assert_null(cache);
 	root_remove(r);
 }
