@@ -239,11 +239,6 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 	f->remediation = REMEDIATION_REMOVE_DEVICE;
 }
 
-static bool is_cilium_tunnel(const Link *l)
-{
-	return strcmp(l->name, "cilium_vxlan") == 0 || strcmp(l->name, "cilium_geneve") == 0;
-}
-
 static void add_tunnel_device(Evaluation *e, const Link *l)
 {
 	add(e, CHECK_TUNNEL_DEVICE, l->name,
@@ -274,7 +269,7 @@ static void check_devices(Evaluation *e)
 			check_flannel_device(e, l);
 			continue;
 		}
-		if (is_cilium_tunnel(l))
+		if (device_is_cilium_overlay(l))
 			continue; /* check_cilium() weighs it against better evidence */
 		if ((strcmp(l->kind, "vxlan") == 0 || strcmp(l->kind, "geneve") == 0) &&
 		    !device_name_is_cilium(l->name) && !device_in_keep(e->c, l->name))
@@ -999,16 +994,6 @@ static const char *cilium_native_cidr(const Evaluation *e, char buf[static PREFI
 	return prefix_format(&e->c->native_routing_cidr, buf);
 }
 
-/* Looked up by name, not by a pass over every link: a node may carry 5000 pods' devices. */
-static const Link *cilium_tunnel_link(const Evaluation *e)
-{
-	const Link *vxlan = netstate_link_by_name(e->ns, "cilium_vxlan");
-	const Link *geneve = netstate_link_by_name(e->ns, "cilium_geneve");
-	if (vxlan && geneve)
-		return vxlan->ifindex < geneve->ifindex ? vxlan : geneve;
-	return vxlan ? vxlan : geneve;
-}
-
 /* Why Cilium is in tunnel mode, as precisely as the configuration says. A tunnel key is blamed
  * only when one is seen: a node installed in tunnel mode on purpose (hetzner-k3s does so by
  * default) has nothing to do with Cilium 1.15. */
@@ -1365,7 +1350,7 @@ static void check_cilium_config_mismatch(Evaluation *e, const CiliumFacts *cf)
 static void check_cilium(Evaluation *e)
 {
 	const CiliumFacts *cf = e->h->cilium;
-	const Link *tunnel = cilium_tunnel_link(e);
+	const Link *tunnel = cilium_overlay_link(e->ns);
 
 	summarize_cilium(e, cf, tunnel);
 	check_cilium_tunnel_mode(e, cf, tunnel);

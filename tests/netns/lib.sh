@@ -111,6 +111,17 @@ daemon_start() {
 	DAEMON_PID=$!
 }
 
+# daemon_start_with_fault FAULT [ARGS...]: daemon_start with tests/tools/ack-fault.c preloaded,
+# injecting FAULT (ebusy-delete, enobufs-delete, timeout-getlink) into its rtnetlink answers.
+daemon_start_with_fault() {
+	: "${ACK_FAULT_LIB:?set ACK_FAULT_LIB to the ack-fault library (ctest does)}"
+	local fault=$1
+	shift
+	# An ASan build wants its runtime first; the shim only wraps libc's sendmsg/recvmsg.
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0" \
+		DAEMON_WRAPPER="env LD_PRELOAD=$ACK_FAULT_LIB ACK_FAULT=$fault" daemon_start "$@"
+}
+
 # wait_ready [SECONDS]: until routeguardd sends READY=1 (after its first complete dump).
 wait_ready() {
 	local deadline=$((SECONDS + ${1:-10}))
