@@ -283,6 +283,12 @@ static int sender_open(Sender *s, uint64_t answer_timeout_usec)
 	(void)nl_socket_set_buffer_size(s->sock, SOCKET_BUFFER, 0);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0)
 		return negative_errno();
+	/* Connected to the kernel, the socket takes datagrams from no other port: the kernel
+	 * refuses a local process's forgeries (ECONNREFUSED) before they could fill our buffer.
+	 * receive_answer() still checks every answer's origin. */
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	if (connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return negative_errno();
 	s->port = nl_socket_get_local_port(s->sock);
 	return 0;
 }

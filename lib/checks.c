@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "checks.h"
 #include "protect.h"
 
@@ -19,23 +20,6 @@ typedef struct Evaluation {
 	size_t findings_allocated;
 	int error; /* the first allocation failure; checks stop adding then */
 } Evaluation;
-
-/* Grows an array geometrically: a node may give 100k findings or pod routes, and adding one slot
- * at a time would copy the array each time (quadratic; glibc hides it, ASan does not). */
-static int grow(void **array, size_t *allocated, size_t needed, size_t size)
-{
-	if (needed <= *allocated)
-		return 0;
-	size_t n = *allocated ? *allocated * 2 : 16;
-	while (n < needed)
-		n *= 2;
-	void *grown = realloc(*array, n * size);
-	if (!grown)
-		return -ENOMEM;
-	*array = grown;
-	*allocated = n;
-	return 0;
-}
 
 const char *action_to_string(Action a)
 {
@@ -77,8 +61,8 @@ static Finding *add(Evaluation *e, CheckId check, const char *subject, char *mes
 	Verdict *v = e->v;
 	char *subject_copy = strdup(subject);
 	bool grown = !e->error && subject_copy && message && remedy &&
-		     grow((void **)&v->findings, &e->findings_allocated, v->n_findings + 1,
-			  sizeof(Finding)) == 0;
+		     array_grow((void **)&v->findings, &e->findings_allocated, v->n_findings + 1,
+				sizeof(Finding)) == 0;
 
 	if (!grown) {
 		free(subject_copy);
@@ -336,8 +320,8 @@ static void visit_route(const Route *r, void *userdata)
 		}
 		if (r->nexthops[i].gw_family && !device_name_is_cilium(l->name) &&
 		    r->table == RT_TABLE_MAIN) {
-			if (grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
-				 sizeof(*w->pod_routes_via_gateway)) < 0) {
+			if (array_grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
+				       sizeof(*w->pod_routes_via_gateway)) < 0) {
 				e->error = -ENOMEM;
 				return;
 			}
@@ -928,7 +912,8 @@ static void check_firewall(Evaluation *e)
 		int severity = leftover_severity(e, owner);
 		if (severity < 0)
 			continue;
-		if (grow((void **)&groups, &allocated, n_groups + 1, sizeof(ChainGroup)) < 0) {
+		if (array_grow((void **)&groups, &allocated, n_groups + 1, sizeof(ChainGroup)) <
+		    0) {
 			e->error = -ENOMEM;
 			break;
 		}

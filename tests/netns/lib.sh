@@ -353,6 +353,29 @@ fuse_release() {
 	done
 }
 
+# evaluations: how many evaluations the daemon has finished.
+evaluations() {
+	status_json
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counters"]["evaluations"])' "$TMP/status.json"
+}
+
+evaluated_past() {
+	(($(evaluations) > $1))
+}
+
+# evaluate_again DIR: a file no check reads comes and goes in DIR, a directory the daemon watches,
+# and the wait until it has finished an evaluation that began after this call (numbered past the
+# count read first: the loop answers status only between evaluations). Whatever a later
+# evaluation would do again (an alert, a retried action) is then done: count after this, never
+# after a sleep.
+evaluate_again() {
+	local before probe="$1/routeguard-test-probe.$$.txt"
+	before=$(evaluations)
+	: >"$probe"
+	rm -f "$probe"
+	wait_until 10 "an evaluation after a change in $1" evaluated_past "$before"
+}
+
 alerts_in_log() {
 	grep -c "alert: $1" "$TMP/daemon.log" || true
 }

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test tool (issue 13): sends forged rtnetlink answers to a process's request sockets, as any
- * local user may (a netlink socket that is not connected takes unicast datagrams from any port).
+ * local user may try (a netlink socket that is not connected takes unicast datagrams from any
+ * port; one connected to the kernel refuses them).
  *
  *   forge-acks PID ERROR SEQ_FROM SEQ_TO
  *
  * Finds PID's NETLINK_ROUTE sockets that joined no group (its request sockets, not its
  * notification socket) through /proc/net/netlink and /proc/PID/fd, and sends each one datagram of
  * NLMSG_ERROR messages with error ERROR (0 is a plain ACK), addressed to that socket's port, one
- * for every sequence number from SEQ_FROM to SEQ_TO. Prints the ports reached, one a line. Runs in
+ * for every sequence number from SEQ_FROM to SEQ_TO. Prints "delivered PORT" or "refused PORT"
+ * (ECONNREFUSED), one a line. Runs in
  * the target's network namespace (/proc/net/netlink lists the reader's namespace only).
  */
 #include <dirent.h>
@@ -78,11 +80,16 @@ static void forge(int fd, uint32_t port, int error, uint32_t from, uint32_t to)
 	}
 	struct sockaddr_nl to_addr = {.nl_family = AF_NETLINK, .nl_pid = port};
 	if (sendto(fd, buf, len, 0, (struct sockaddr *)&to_addr, sizeof(to_addr)) < 0) {
+		/* A socket connected to the kernel takes nothing from other ports. */
+		if (errno == ECONNREFUSED) {
+			printf("refused %" PRIu32 "\n", port);
+			return;
+		}
 		fprintf(stderr, "forge-acks: sending to port %" PRIu32 ": %s\n", port,
 			strerror(errno));
 		exit(1);
 	}
-	printf("%" PRIu32 "\n", port);
+	printf("delivered %" PRIu32 "\n", port);
 }
 
 int main(int argc, char **argv)
