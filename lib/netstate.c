@@ -307,6 +307,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 		if (renamed)
 			name_link(ns, l);
 		memcpy(l->kind, update->kind, sizeof(l->kind));
+		l->tunnel_kind = link_is_tunnel(l);
 		l->flags = update->flags;
 		l->mtu = update->mtu;
 		l->master = update->master;
@@ -334,6 +335,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 	if (!l)
 		return -ENOMEM;
 	*l = *update;
+	l->tunnel_kind = link_is_tunnel(l);
 	l->addresses = NULL;
 	l->routes = NULL;
 	l->n_addresses = 0;
@@ -390,7 +392,7 @@ static unsigned index_flags(const NetState *ns, const Route *r)
 		return 0;
 	for (size_t i = 0; i < r->n_nexthops; i++) {
 		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
-		if (!l || link_is_tunnel(l))
+		if (!l || l->tunnel_kind)
 			flags |= ROUTE_INDEX_POD_TUNNEL;
 		if (r->nexthops[i].gw_family)
 			gateway = true;
@@ -675,7 +677,7 @@ bool netstate_route_is_kept(const NetState *ns, const Route *r)
 			return true;
 	for (size_t i = 0; i < r->n_nexthops; i++) {
 		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
-		if (l && link_is_tunnel(l))
+		if (l && l->tunnel_kind)
 			return true;
 		if (r->nexthops[i].gw_family)
 			has_gateway = true;
