@@ -46,7 +46,13 @@ struct RouteIndex {
 	/* A verdict bucket could not be allocated: the counts may be wrong, so pod_routes_off()
 	 * answers "some" for good and evaluation takes the full walk, which needs no counts. */
 	bool degraded;
-	bool asking;	     /* verdicts come from the kernel's answers (routeindex_set_asking) */
+	bool asking; /* verdicts come from the kernel's answers (routeindex_set_asking) */
+	/* Answered gateways per device their answer went out of, so that a link's change scans the
+	 * gateways only when some went out of it: a pod's veth coming and going must not cost a
+	 * walk over 5000 gateways. Same shape as the verdict counts. */
+	VerdictCount *oifs;
+	size_t n_oifs;
+	bool oifs_degraded;  /* a count could not be allocated: every link change scans */
 	Gateway *queue;	     /* gateways to ask about */
 	uint64_t unanswered; /* gateways never answered since asking began or since they came */
 };
@@ -83,12 +89,39 @@ static void enqueue(RouteIndex *x, Gateway *g)
 	g->queue_pprev = &x->queue;
 }
 
+static VerdictCount *oif_count(RouteIndex *x, uint32_t ifindex, bool create)
+{
+	for (size_t i = 0; i < x->n_oifs; i++)
+		if (x->oifs[i].ifindex == ifindex)
+			return &x->oifs[i];
+	if (!create)
+		return NULL;
+	VerdictCount *grown = realloc(x->oifs, (x->n_oifs + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	x->oifs = grown;
+	x->oifs[x->n_oifs] = (VerdictCount){ifindex, 0};
+	return &x->oifs[x->n_oifs++];
+}
+
+/* The gateway's answer, and its count by device, go. */
+static void drop_answer(RouteIndex *x, Gateway *g)
+{
+	if (!g->answered)
+		return;
+	VerdictCount *c = oif_count(x, g->answer_oif, false);
+	if (c && c->refs > 0)
+		c->refs--;
+	g->answered = false;
+}
+
 /* A gateway about to be freed leaves the queue and the count of those not answered. */
 static void gateway_forget(RouteIndex *x, Gateway *g)
 {
 	dequeue(g);
 	if (x->asking && !g->answered)
 		x->unanswered--;
+	drop_answer(x, g);
 }
 
 int routeindex_new(RouteIndex **ret)
@@ -118,6 +151,7 @@ RouteIndex *routeindex_free(RouteIndex *x)
 		prefixtrie_free(x->gateways[f]);
 	}
 	free(x->verdicts);
+	free(x->oifs);
 	free(x);
 	return NULL;
 }
@@ -415,7 +449,7 @@ static void start_asking(void *value, void *userdata)
 	RouteIndex *x = userdata;
 	Gateway *g = value;
 
-	g->answered = false;
+	drop_answer(x, g);
 	x->unanswered++;
 	enqueue(x, g);
 }
@@ -426,7 +460,7 @@ static void stop_asking(void *value, void *userdata)
 	Gateway *g = value;
 
 	dequeue(g);
-	g->answered = false;
+	drop_answer(x, g);
 	set_verdict(x, g, kept_verdict(x, g));
 }
 
@@ -478,8 +512,9 @@ void routeindex_queue_oif(RouteIndex *x, uint32_t ifindex)
 {
 	OifQueue q = {x, ifindex};
 	InAddr any = {};
+	const VerdictCount *c = oif_count(x, ifindex, false);
 
-	if (!x->asking)
+	if (!x->asking || (!x->oifs_degraded && (!c || c->refs == 0)))
 		return;
 	for (int f = 0; f < 2; f++)
 		prefixtrie_foreach_within(x->gateways[f], &any, 0, queue_if_through, &q);
@@ -508,6 +543,12 @@ int routeindex_answer(RouteIndex *x, const GatewayAnswer *a)
 	before = g->ifindex;
 	if (!g->answered)
 		x->unanswered--;
+	drop_answer(x, g);
+	VerdictCount *c = oif_count(x, a->oif, true);
+	if (c)
+		c->refs++;
+	else
+		x->oifs_degraded = true;
 	g->answered = true;
 	g->answer_local = a->local;
 	g->answer_oif = a->oif;
