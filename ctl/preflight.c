@@ -205,7 +205,7 @@ int verb_preflight(const CtlOptions *o, int argc, char **argv)
 			strerror(-r));
 		return EXIT_RUNTIME;
 	}
-	if ((r = hostfacts_load(c, o->debug_host_root, &h)) < 0) {
+	if ((r = hostfacts_load(c, o->debug_host_root, NULL, &h)) < 0) {
 		fprintf(stderr, "routeguardctl: cannot read the host's configuration: %s\n",
 			strerror(-r));
 		return EXIT_RUNTIME;

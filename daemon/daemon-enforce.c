@@ -36,7 +36,8 @@ static void announce(Daemon *d, CheckId check, const char *subject, Action resul
 	daemon_queue_action(d, check, subject, result, message, now);
 }
 
-static void remove_device(Daemon *d, const Finding *f)
+/* at_once: from the netlink handler, on the kernel's newest word (daemon_enforce_new_link). */
+static void remove_device(Daemon *d, const Finding *f, bool at_once)
 {
 	const Link *link = netstate_link(d->netstate, f->ifindex);
 
@@ -46,7 +47,13 @@ static void remove_device(Daemon *d, const Finding *f)
 	    enforcer_link_pending(d->enforcer, link->ifindex) ||
 	    enforcer_name_pending(d->enforcer, link->name))
 		return; /* a pending name: decided again once its answer is in (on_removed) */
-	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind, f->check);
+	int r = -EBUSY;
+	if (at_once)
+		r = enforcer_remove_link_now(d->enforcer, link->ifindex, link->name, link->kind,
+					     f->check);
+	if (r == -EBUSY)
+		r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind,
+					 f->check);
 	if (r < 0) {
 		char message[256];
 		snprintf(message, sizeof(message), "Could not queue the delete of %s: %s",
@@ -67,15 +74,8 @@ void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
 	if (!link || !d->verdict || !d->verdict->native_ifindex || !d->native_ifindex)
 		return;
 	History removals = tracker_history(d->tracker, now);
-	if (!enforce_remove_at_once(d->config, d->netstate, link, d->native_ifindex, &removals,
-				    &d->actions, now))
-		return;
-	/* A Flannel device beside Cilium's overlay may be a node in the middle of the per-node
-	 * migration, where flannel.1 must stay while pods use it (issue 11): only the evaluation,
-	 * which knows the phase, may decide that. */
-	if (d->verdict->phase.phase == PHASE_MIGRATING ||
-	    netstate_link_by_name(d->netstate, "cilium_vxlan") ||
-	    netstate_link_by_name(d->netstate, "cilium_geneve"))
+	if (!enforce_remove_at_once(d->config, d->netstate, link, d->native_ifindex,
+				    d->verdict->phase.phase, &removals, &d->actions, now))
 		return;
 	char name[IFNAMSIZ];
 	snprintf(name, sizeof(name), "%s", link->name);
@@ -83,7 +83,7 @@ void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
 	log_debug("%s appeared and may be removed: deleting it before the evaluation", name);
 	/* remove_device() makes the last checks, and leaves a name whose delete is still awaiting
 	 * its answer to the evaluation: that removal is not counted in the history yet. */
-	remove_device(d, &f);
+	remove_device(d, &f, mirror_notification_is_latest(d->mirror));
 }
 
 int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userdata)
@@ -237,7 +237,7 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 		switch (enforce_next_step(d->config->mode, f, &d->actions, now)) {
 		case REMEDIATION_REMOVE_DEVICE:
 			if (v->native_ifindex)
-				remove_device(d, f);
+				remove_device(d, f, false);
 			break;
 		case REMEDIATION_QUARANTINE_FILE:
 			quarantine(d, f);
@@ -269,10 +269,16 @@ void daemon_on_removed(Enforcer *e, const EnforcerResult *result, void *userdata
 		return;
 	case -ETIMEDOUT:
 	case -ENOBUFS:
-		/* The answer was lost, not the delete: what happened is in the kernel's tables. */
-		log_warning_errno(result->error, "No answer to the delete of %s; resyncing links",
-				  name);
+		/* The answer was lost, not necessarily the delete: neither a removal nor a failure
+		 * is known, so none is counted or alerted. What happened is in the kernel's tables:
+		 * the links are read again, and the device is decided on again now, on the newest
+		 * view (may_send catches the mirror up first), and once more if the re-read finds
+		 * the model had drifted (a sweep calls on_mirror_changed). */
+		log_warning_errno(
+		    result->error,
+		    "No answer to the delete of %s; resyncing links and deciding again", name);
 		mirror_request_resync(d->mirror, SYNC_LINKS);
+		daemon_schedule_evaluation(d);
 		return;
 	case 0:
 		break;

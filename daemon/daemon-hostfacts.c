@@ -38,6 +38,9 @@ struct HostFactsLoad {
 	Config *owned_config; /* a configuration the loop no longer uses, freed with the load */
 	char *root;
 	HostFacts *result;
+	/* The daemon's discovery, lent for the load: one load runs at a time, and an abandoned one
+	 * frees it rather than handing it back. */
+	K3sDiscovery *k3s_discovery;
 	int error;
 	uint64_t started_usec;
 };
@@ -47,6 +50,7 @@ static void load_unref(HostFactsLoad *l)
 	if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	hostfacts_free(l->result);
+	k3s_discovery_free(l->k3s_discovery);
 	config_free(l->owned_config);
 	free(l->root);
 	if (l->efd >= 0)
@@ -59,7 +63,7 @@ static void *load_thread(void *userdata)
 	HostFactsLoad *l = userdata;
 	uint64_t one = 1;
 
-	l->error = hostfacts_load(l->config, l->root, &l->result);
+	l->error = hostfacts_load(l->config, l->root, &l->k3s_discovery, &l->result);
 	/* The eventfd's write and read order the result before the loop reads it. */
 	if (write(l->efd, &one, sizeof(one)) < 0) {
 		/* EAGAIN at most (a counter near 2^64): the loop still sees it readable */
@@ -82,6 +86,7 @@ static int on_load_done(sd_event_source *s, int fd, uint32_t revents, void *user
 	Daemon *d = userdata;
 	HostFactsLoad *l = d->loading;
 
+	d->k3s_discovery = TAKE_PTR(l->k3s_discovery);
 	if (l->error < 0) {
 		/* -ENOMEM only (unreadable files are facts): the old facts stay until the next
 		 * change; retrying at once would spin. */
@@ -136,6 +141,7 @@ static int load_start(Daemon *d)
 	(void)sd_event_source_set_time(d->hostfacts_timer,
 				       l->started_usec + DAEMON_HOSTFACTS_WAIT_USEC);
 	(void)sd_event_source_set_enabled(d->hostfacts_timer, SD_EVENT_ONESHOT);
+	l->k3s_discovery = TAKE_PTR(d->k3s_discovery);
 	d->loading = TAKE_PTR(l);
 	d->loading->refs = 2;
 	if ((r = -pthread_attr_init(&attr)) == 0) {
@@ -145,6 +151,7 @@ static int load_start(Daemon *d)
 	}
 	if (r < 0) {
 		d->loading->refs = 1;
+		d->k3s_discovery = TAKE_PTR(d->loading->k3s_discovery);
 		load_finish(d);
 	}
 	return r;
@@ -185,4 +192,5 @@ void daemon_hostfacts_abandon(Daemon *d)
 	}
 	sd_event_source_disable_unref(d->hostfacts_timer);
 	d->hostfacts_timer = NULL;
+	d->k3s_discovery = k3s_discovery_free(d->k3s_discovery);
 }

@@ -60,7 +60,8 @@ typedef struct Daemon {
 	FwMirror *fw_mirror;
 	HostFacts *hostfacts;
 	bool hostfacts_stale;
-	HostFactsLoad *loading; /* the host's files being read by a thread, or NULL */
+	HostFactsLoad *loading;	     /* the host's files being read by a thread, or NULL */
+	K3sDiscovery *k3s_discovery; /* the last scan of the unit directories; the load holds it */
 	sd_event_source *hostfacts_done, *hostfacts_timer;
 	Tracker *tracker;
 	Verdict *verdict;

@@ -15,15 +15,20 @@
 #include <unistd.h>
 
 #include "enforcer.h"
+#include "rtnl-answer.h"
 #include "rtnl.h"
+#include "timeutil.h"
 
 /* Deletes in flight at most: one per sender thread. */
 #define SENDERS 8
-/* A kernel that answers EBUSY is asked again this often before the delete counts as failed. */
-#define EBUSY_ATTEMPTS 5
 /* The answer is queued before sendmsg() returns (the kernel works in our call): waiting longer
  * than this for it means it was lost. */
 #define ANSWER_TIMEOUT_SEC 10
+/* The same wait on the loop's own socket, which must never hold the loop: the answer is there
+ * already unless the kernel dropped it. */
+#define LOOP_ANSWER_TIMEOUT_USEC 100000
+/* slots[LOOP_SLOT] holds the delete the loop sent itself (enforcer_remove_link_now()). */
+#define LOOP_SLOT SENDERS
 /* Unicast answers only, one request at a time: far more than one link message and an ACK. */
 #define SOCKET_BUFFER (1024 * 1024)
 #define RECEIVE_BUFFER (64 * 1024)
@@ -72,47 +77,25 @@ struct Enforcer {
 	pthread_mutex_t lock; /* guards slots[] and stopping, shared with the senders */
 	pthread_cond_t wake;
 	bool stopping;
-	Slot slots[SENDERS];
+	Slot slots[SENDERS + 1];
 	Sender senders[SENDERS];
+	Sender loop_sender; /* no thread: the loop's socket for enforcer_remove_link_now() */
 };
 
 /* ---- the sender threads: blocking sockets, nothing of the daemon but their slot ---- */
 
-/* NLMSGERR_ATTR_MSG from an extended ACK, when the kernel said more than an errno. */
-static void extended_ack_message(const struct nlmsghdr *nlh, char *buf, size_t size)
-{
-	const struct nlmsgerr *err = NLMSG_DATA(nlh);
-	size_t offset = sizeof(*err);
-
-	buf[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	size_t len = nlh->nlmsg_len - NLMSG_HDRLEN;
-	while (offset + sizeof(struct nlattr) <= len) {
-		const struct nlattr *a = (const struct nlattr *)((const char *)err + offset);
-		if (a->nla_len < sizeof(*a) || offset + a->nla_len > len)
-			return;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-			snprintf(buf, size, "%.*s", (int)(a->nla_len - sizeof(*a)),
-				 (const char *)(a + 1));
-			return;
-		}
-		offset += NLA_ALIGN(a->nla_len);
-	}
-}
-
 /*
  * Reads the answer to seq. A link message of ours (RTM_GETLINK's reply, RTM_DELLINK's echo) is
  * decoded into *ret_link; a GETLINK reply is the whole answer, a delete's ends with its ACK.
- * Only the kernel (port 0), only to our port, only our sequence: anything else is ignored.
- * Returns the ACK's error (0 for success), -ETIMEDOUT or -ENOBUFS when the answer was lost.
+ * Only the kernel (port 0), only to our port, only our sequence (lib/rtnl-answer.c): anything
+ * else is ignored, and a stream of it cannot hold us past the timeout. Returns the ACK's error (0
+ * for success), -ETIMEDOUT or -ENOBUFS when the answer was lost.
  */
 static int receive_answer(Sender *s, uint32_t seq, bool until_ack, Link *ret_link, bool *ret_seen,
 			  EnforcerResult *result)
 {
 	int fd = nl_socket_get_fd(s->sock);
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + ANSWER_TIMEOUT_SEC * 1000000ULL;
 
 	*ret_seen = false;
 	for (;;) {
@@ -122,27 +105,30 @@ static int receive_answer(Sender *s, uint32_t seq, bool until_ack, Link *ret_lin
 				     .msg_namelen = sizeof(sender),
 				     .msg_iov = &iov,
 				     .msg_iovlen = 1};
+		if (now_usec(CLOCK_MONOTONIC) > deadline)
+			return -ETIMEDOUT;
 		ssize_t n = recvmsg(fd, &msg, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT
 								       : negative_errno();
+		if (sender.nl_pid != 0)
+			continue; /* a forgery: not even its length is the kernel's word */
 		if (msg.msg_flags & MSG_TRUNC)
 			return -ENOBUFS; /* part of the answer is gone */
-		if (sender.nl_pid != 0)
-			continue;
 		const struct nlmsghdr *nlh;
 		size_t offset = 0;
 		while (rtnl_next_message(s->buf, (size_t)n, &offset, &nlh) > 0) {
-			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != s->port)
+			int error;
+			if (!rtnl_answer_matches(sender.nl_pid, nlh, s->port, seq))
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr))
+				if (rtnl_ack_error(nlh, &error) < 0)
 					continue;
-				extended_ack_message(nlh, result->kernel_message,
-						     sizeof(result->kernel_message));
-				return ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+				rtnl_ack_message(nlh, result->kernel_message,
+						 sizeof(result->kernel_message));
+				return error;
 			}
 			if ((nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) &&
 			    rtnl_decode(nlh, &s->scratch) == 0 &&
@@ -276,9 +262,10 @@ static void *sender_main(void *userdata)
 	return NULL;
 }
 
-static int sender_open(Sender *s)
+static int sender_open(Sender *s, uint64_t answer_timeout_usec)
 {
-	struct timeval timeout = {.tv_sec = ANSWER_TIMEOUT_SEC};
+	struct timeval timeout = {.tv_sec = (time_t)(answer_timeout_usec / 1000000),
+				  .tv_usec = (suseconds_t)(answer_timeout_usec % 1000000)};
 
 	if (!(s->sock = nl_socket_alloc()))
 		return -ENOMEM;
@@ -290,6 +277,12 @@ static int sender_open(Sender *s)
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)nl_socket_set_buffer_size(s->sock, SOCKET_BUFFER, 0);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0)
+		return negative_errno();
+	/* Connected to the kernel, the socket takes datagrams from no other port: the kernel
+	 * refuses a local process's forgeries (ECONNREFUSED) before they could fill our buffer.
+	 * receive_answer() still checks every answer's origin. */
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	if (connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return negative_errno();
 	s->port = nl_socket_get_local_port(s->sock);
 	return 0;
@@ -320,7 +313,7 @@ static size_t slots_in_use(Enforcer *e, uint32_t ifindex, const char *name, bool
 
 	*ret_found = false;
 	pthread_mutex_lock(&e->lock);
-	for (size_t i = 0; i < SENDERS; i++) {
+	for (size_t i = 0; i < ELEMENTSOF(e->slots); i++) {
 		const Request *q = &e->slots[i].request;
 		if (e->slots[i].state == SLOT_FREE)
 			continue;
@@ -428,19 +421,19 @@ static int on_dispatch(sd_event_source *s, void *userdata)
 static int on_results(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Enforcer *e = userdata;
-	EnforcerResult results[SENDERS];
-	Request retry[SENDERS];
+	EnforcerResult results[ELEMENTSOF(e->slots)];
+	Request retry[ELEMENTSOF(e->slots)];
 	size_t n = 0, n_retry = 0;
 	uint64_t count;
 
 	(void)!read(fd, &count, sizeof(count));
 	pthread_mutex_lock(&e->lock);
-	for (size_t i = 0; i < SENDERS; i++) {
+	for (size_t i = 0; i < ELEMENTSOF(e->slots); i++) {
 		Slot *slot = &e->slots[i];
 		if (slot->state != SLOT_DONE)
 			continue;
-		/* EBUSY is the kernel asking to come back, not a refusal. */
-		if (slot->result.error == -EBUSY && ++slot->request.attempts < EBUSY_ATTEMPTS)
+		if (rtnl_delete_next(slot->result.error, &slot->request.attempts) ==
+		    RTNL_DELETE_RETRY)
 			retry[n_retry++] = slot->request;
 		else
 			results[n++] = slot->result;
@@ -473,6 +466,32 @@ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name, const 
 	return enqueue(e, &q);
 }
 
+int enforcer_remove_link_now(Enforcer *e, uint32_t ifindex, const char *name, const char *kind,
+			     CheckId check)
+{
+	bool found;
+
+	/* A test's pause before the delete belongs to the senders; a busy enforcer is not
+	 * overtaken (and the loop would wait for the kernel's lock the senders hold). */
+	if (e->options.debug_delay_ms || e->queue_head < e->n_queue ||
+	    slots_in_use(e, 0, NULL, &found) > 0)
+		return -EBUSY;
+	Slot *slot = &e->slots[LOOP_SLOT];
+	slot->request = (Request){.ifindex = ifindex, .check = check};
+	snprintf(slot->request.name, sizeof(slot->request.name), "%s", name);
+	snprintf(slot->request.kind, sizeof(slot->request.kind), "%s", kind);
+	slot->result = (EnforcerResult){.ifindex = ifindex, .check = check};
+	snprintf(slot->result.name, sizeof(slot->result.name), "%s", name);
+	slot->result.error = delete_link(&e->loop_sender, &slot->request, &slot->result);
+	/* Reported from the results' handler like a sender's, never from inside the caller's. */
+	pthread_mutex_lock(&e->lock);
+	slot->state = SLOT_DONE;
+	pthread_mutex_unlock(&e->lock);
+	uint64_t one = 1;
+	(void)!write(e->eventfd, &one, sizeof(one));
+	return 0;
+}
+
 int enforcer_new(sd_event *event, const EnforcerOptions *options, Enforcer **ret)
 {
 	_cleanup_(enforcer_freep) Enforcer *e = calloc(1, sizeof(*e));
@@ -494,10 +513,13 @@ int enforcer_new(sd_event *event, const EnforcerOptions *options, Enforcer **ret
 		return r;
 	(void)sd_event_source_set_enabled(e->dispatch, SD_EVENT_OFF);
 	(void)sd_event_source_set_description(e->dispatch, "enforcer-dispatch");
+	e->loop_sender.enforcer = e;
+	if ((r = sender_open(&e->loop_sender, LOOP_ANSWER_TIMEOUT_USEC)) < 0)
+		return r;
 	for (size_t i = 0; i < SENDERS; i++) {
 		Sender *s = &e->senders[i];
 		s->enforcer = e;
-		if ((r = sender_open(s)) < 0)
+		if ((r = sender_open(s, ANSWER_TIMEOUT_SEC * 1000000ULL)) < 0)
 			return r;
 		if ((r = -pthread_create(&s->thread, NULL, sender_main, s)) < 0)
 			return r;
@@ -522,6 +544,8 @@ Enforcer *enforcer_free(Enforcer *e)
 		if (e->senders[i].sock)
 			nl_socket_free(e->senders[i].sock);
 	}
+	if (e->loop_sender.sock)
+		nl_socket_free(e->loop_sender.sock);
 	sd_event_source_disable_unref(e->io);
 	sd_event_source_disable_unref(e->dispatch);
 	if (e->eventfd >= 0)

@@ -10,12 +10,16 @@
  * (8 senders delete 100 vxlan devices ~8x faster than one). The loop hands requests over and
  * takes results back through an eventfd; the threads touch nothing else of the daemon.
  *
- * Each request is checked three times against a rename between decision and delete: by the daemon
- * (EnforcerMaySend, on the current model) when it is handed over, by the sender (RTM_GETLINK: name
- * and kind) right before the delete, and in the answer (the kernel echoes the deleted link, with
- * the name it had, since Linux 6.3). rtnetlink deletes by index and has no "delete only if the
- * name is still X", so the gap between the last check and the delete cannot be closed; the echo
- * makes a delete that hit a renamed device known rather than silent.
+ * A device that has just appeared, on an idle enforcer, is deleted by the loop itself on a socket
+ * of its own (enforcer_remove_link_now()): a hand-over to a thread and a fresh RTM_GETLINK would
+ * double the reaction time, and the notification just read is the kernel's newest word.
+ *
+ * Each queued request is checked three times against a rename between decision and delete: by the
+ * daemon (EnforcerMaySend, on the current model) when it is handed over, by the sender
+ * (RTM_GETLINK: name and kind) right before the delete, and in the answer (the kernel echoes the
+ * deleted link, with the name it had, since Linux 6.3). rtnetlink deletes by index and has no
+ * "delete only if the name is still X", so the gap between the last check and the delete cannot be
+ * closed; the echo makes a delete that hit a renamed device known rather than silent.
  */
 #pragma once
 
@@ -72,6 +76,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Enforcer *, enforcer_free);
  */
 _must_check_ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name,
 				      const char *kind, CheckId check);
+/*
+ * The same delete, sent at once from the loop on its own socket, for a device that has just
+ * appeared (issue 12: a reaction at the kernel's floor). The caller has decided on the kernel's
+ * newest word (mirror_notification_is_latest()), which stands in for the sender's RTM_GETLINK. The
+ * loop waits for the kernel's work on this one device, like any reactor; the result comes back
+ * through EnforcerDone like a sender's. -EBUSY, nothing sent, when other deletes are queued or in
+ * flight: those go first, and one blocking delete per event at most keeps the loop responsive.
+ */
+_must_check_ int enforcer_remove_link_now(Enforcer *e, uint32_t ifindex, const char *name,
+					  const char *kind, CheckId check);
 bool enforcer_link_pending(Enforcer *e, uint32_t ifindex);
 /*
  * Whether a delete of a device of this name is queued or in flight. The kernel sends the device's

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "firewall-enforcer.h"
 
 /* iptables-legacy, kube-proxy and flannel (go-iptables -w) serialise on this lock; libiptc does
@@ -279,97 +280,98 @@ typedef struct Jump {
 	unsigned index; /* 0-based, as iptc_delete_num_entry() counts */
 } Jump;
 
-/* libiptc's v4 and v6 APIs are twins with other names and entry types: one function each. */
-static int remove_legacy4(const char *table, const char *victim, size_t *ret_jumps)
+/*
+ * libiptc's v4 and v6 APIs are twins with other names and entry types (ipt_entry, ip6t_entry):
+ * one table of calls per family, and one removal that runs on either. Rules pass through the
+ * table as opaque pointers; small adapters convert them rather than casting the functions, since
+ * calling through a pointer of another function type is undefined.
+ */
+typedef struct IptcOps {
+	struct xtc_handle *(*init)(const char *table);
+	void (*free)(struct xtc_handle *h);
+	int (*is_chain)(const char *chain, struct xtc_handle *const h);
+	int (*builtin)(const char *chain, struct xtc_handle *const h);
+	const char *(*first_chain)(struct xtc_handle *h);
+	const char *(*next_chain)(struct xtc_handle *h);
+	const void *(*first_rule)(const char *chain, struct xtc_handle *h);
+	const void *(*next_rule)(const void *rule, struct xtc_handle *h);
+	const char *(*get_target)(const void *rule, struct xtc_handle *h);
+	int (*delete_num_entry)(const char *chain, unsigned index, struct xtc_handle *h);
+	int (*flush_entries)(const char *chain, struct xtc_handle *h);
+	int (*delete_chain)(const char *chain, struct xtc_handle *h);
+	int (*commit)(struct xtc_handle *h);
+} IptcOps;
+
+#define DEFINE_IPTC_OPS(name, p, entry)                                                            \
+	static const void *p##_first_rule_opaque(const char *chain, struct xtc_handle *h)          \
+	{                                                                                          \
+		return p##_first_rule(chain, h);                                                   \
+	}                                                                                          \
+	static const void *p##_next_rule_opaque(const void *rule, struct xtc_handle *h)            \
+	{                                                                                          \
+		return p##_next_rule((const struct entry *)rule, h);                               \
+	}                                                                                          \
+	static const char *p##_get_target_opaque(const void *rule, struct xtc_handle *h)           \
+	{                                                                                          \
+		return p##_get_target((const struct entry *)rule, h);                              \
+	}                                                                                          \
+	static const IptcOps name = {                                                              \
+	    .init = p##_init,                                                                      \
+	    .free = p##_free,                                                                      \
+	    .is_chain = p##_is_chain,                                                              \
+	    .builtin = p##_builtin,                                                                \
+	    .first_chain = p##_first_chain,                                                        \
+	    .next_chain = p##_next_chain,                                                          \
+	    .first_rule = p##_first_rule_opaque,                                                   \
+	    .next_rule = p##_next_rule_opaque,                                                     \
+	    .get_target = p##_get_target_opaque,                                                   \
+	    .delete_num_entry = p##_delete_num_entry,                                              \
+	    .flush_entries = p##_flush_entries,                                                    \
+	    .delete_chain = p##_delete_chain,                                                      \
+	    .commit = p##_commit,                                                                  \
+	}
+
+DEFINE_IPTC_OPS(iptc_ops4, iptc, ipt_entry);
+DEFINE_IPTC_OPS(iptc_ops6, ip6tc, ip6t_entry);
+
+/* Removes chain victim of table with every rule jumping to it; adds the jumps to *ret_jumps. */
+static int remove_legacy_chain(const IptcOps *ops, const char *table, const char *victim,
+			       size_t *ret_jumps)
 {
-	struct xtc_handle *h = iptc_init(table);
+	struct xtc_handle *h = ops->init(table);
 	_cleanup_free_ Jump *jumps = NULL;
 	size_t n = 0, allocated = 0;
 	int r = 0;
 
 	if (!h)
 		return -errno;
-	if (!iptc_is_chain(victim, h) || iptc_builtin(victim, h)) {
-		iptc_free(h);
+	if (!ops->is_chain(victim, h) || ops->builtin(victim, h)) {
+		ops->free(h);
 		return -ENOENT;
 	}
-	for (const char *c = iptc_first_chain(h); c && r == 0; c = iptc_next_chain(h)) {
+	for (const char *c = ops->first_chain(h); c && r == 0; c = ops->next_chain(h)) {
 		unsigned index = 0;
 		if (strcmp(c, victim) == 0)
 			continue; /* its own rules go with the flush */
-		for (const struct ipt_entry *e = iptc_first_rule(c, h); e;
-		     e = iptc_next_rule(e, h), index++) {
-			const char *target = iptc_get_target(e, h);
+		for (const void *e = ops->first_rule(c, h); e; e = ops->next_rule(e, h), index++) {
+			const char *target = ops->get_target(e, h);
 			if (!target || strcmp(target, victim) != 0)
 				continue;
-			if (n == allocated) {
-				allocated = allocated ? 2 * allocated : 16;
-				Jump *grown = realloc(jumps, allocated * sizeof(*jumps));
-				if (!grown) {
-					r = -ENOMEM;
-					break;
-				}
-				jumps = grown;
-			}
+			if ((r = array_grow((void **)&jumps, &allocated, n + 1, sizeof(*jumps))) <
+			    0)
+				break;
 			snprintf(jumps[n].chain, sizeof(jumps[n].chain), "%s", c);
 			jumps[n++].index = index;
 		}
 	}
 	/* Highest index first within each chain: deleting one shifts those after it. */
 	for (size_t i = n; r == 0 && i-- > 0;)
-		if (!iptc_delete_num_entry(jumps[i].chain, jumps[i].index, h))
+		if (!ops->delete_num_entry(jumps[i].chain, jumps[i].index, h))
 			r = -errno;
 	if (r == 0 &&
-	    (!iptc_flush_entries(victim, h) || !iptc_delete_chain(victim, h) || !iptc_commit(h)))
+	    (!ops->flush_entries(victim, h) || !ops->delete_chain(victim, h) || !ops->commit(h)))
 		r = -errno;
-	iptc_free(h);
-	if (r == 0)
-		*ret_jumps += n;
-	return r;
-}
-
-static int remove_legacy6(const char *table, const char *victim, size_t *ret_jumps)
-{
-	struct xtc_handle *h = ip6tc_init(table);
-	_cleanup_free_ Jump *jumps = NULL;
-	size_t n = 0, allocated = 0;
-	int r = 0;
-
-	if (!h)
-		return -errno;
-	if (!ip6tc_is_chain(victim, h) || ip6tc_builtin(victim, h)) {
-		ip6tc_free(h);
-		return -ENOENT;
-	}
-	for (const char *c = ip6tc_first_chain(h); c && r == 0; c = ip6tc_next_chain(h)) {
-		unsigned index = 0;
-		if (strcmp(c, victim) == 0)
-			continue;
-		for (const struct ip6t_entry *e = ip6tc_first_rule(c, h); e;
-		     e = ip6tc_next_rule(e, h), index++) {
-			const char *target = ip6tc_get_target(e, h);
-			if (!target || strcmp(target, victim) != 0)
-				continue;
-			if (n == allocated) {
-				allocated = allocated ? 2 * allocated : 16;
-				Jump *grown = realloc(jumps, allocated * sizeof(*jumps));
-				if (!grown) {
-					r = -ENOMEM;
-					break;
-				}
-				jumps = grown;
-			}
-			snprintf(jumps[n].chain, sizeof(jumps[n].chain), "%s", c);
-			jumps[n++].index = index;
-		}
-	}
-	for (size_t i = n; r == 0 && i-- > 0;)
-		if (!ip6tc_delete_num_entry(jumps[i].chain, jumps[i].index, h))
-			r = -errno;
-	if (r == 0 &&
-	    (!ip6tc_flush_entries(victim, h) || !ip6tc_delete_chain(victim, h) || !ip6tc_commit(h)))
-		r = -errno;
-	ip6tc_free(h);
+	ops->free(h);
 	if (r == 0)
 		*ret_jumps += n;
 	return r;
@@ -397,8 +399,8 @@ static int remove_legacy(Firewall *fw, const Victim *v, size_t *ret_tables, size
 	for (size_t i = 0; i < n_families && r == 0; i++) {
 		/* EAGAIN: the table changed since iptc_init(); read it again, once. */
 		for (int attempt = 0; attempt < 2; attempt++) {
-			r = families[i] == 10 ? remove_legacy6(v->table, v->name, ret_jumps)
-					      : remove_legacy4(v->table, v->name, ret_jumps);
+			r = remove_legacy_chain(families[i] == 10 ? &iptc_ops6 : &iptc_ops4,
+						v->table, v->name, ret_jumps);
 			if (r != -EAGAIN)
 				break;
 		}

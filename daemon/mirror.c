@@ -76,6 +76,8 @@ struct Mirror {
 	/* Asks the kernel about pod routes' gateways; NULL when it could not be set up, and then
 	 * every connected route is kept instead. */
 	RouteQuestions *questions;
+	/* While a buffer is handled: whether messages follow the one being applied. */
+	bool more_in_buffer;
 
 	MirrorCounters counters;
 	RtnlMessage scratch;
@@ -368,9 +370,12 @@ static void handle_buffer(Mirror *m, const uint8_t *buf, size_t len)
 		if (nlh->nlmsg_type == RTM_NEWNETCONF && rtnl_netconf_is_global_ipv4(nlh) &&
 		    m->callbacks.netconf_changed)
 			m->callbacks.netconf_changed(m, m->callbacks.userdata);
-		else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+		else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
+			m->more_in_buffer = offset < len;
 			apply_message(m, nlh, false);
+		}
 	}
+	m->more_in_buffer = false;
 	if (r < 0) {
 		m->counters.malformed++;
 		log_warning("Malformed rtnetlink buffer, ignoring its rest and resyncing");
@@ -424,6 +429,17 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 		handle_buffer(m, m->buf, (size_t)n);
 	}
 	return 0;
+}
+
+bool mirror_notification_is_latest(Mirror *m)
+{
+	char byte;
+
+	if (!m->nl || m->more_in_buffer || m->dumping || m->resync_wanted)
+		return false;
+	/* Netlink has no FIONREAD: a one-byte peek says whether anything waits, taking nothing. */
+	ssize_t n = recv(mnl_socket_get_fd(m->nl), &byte, sizeof(byte), MSG_PEEK | MSG_DONTWAIT);
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 void mirror_catch_up(Mirror *m)

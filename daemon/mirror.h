@@ -61,4 +61,11 @@ bool mirror_is_synced(const Mirror *m);
 /* Reads what the kernel has sent and the model has not seen yet (a bounded amount), so that a
  * decision taken now is taken on the newest view: the enforcer asks before each delete. */
 void mirror_catch_up(Mirror *m);
+/*
+ * From a notification's callback: whether the notification being applied is the newest word of
+ * the kernel, with nothing after it in this read or waiting on the socket. A rename or a delete
+ * after it would be waiting there (the kernel queues a notification before its request returns),
+ * so a decision made on this notification is as fresh as a fresh RTM_GETLINK would make it.
+ */
+bool mirror_notification_is_latest(Mirror *m);
 bool mirror_is_dumping(const Mirror *m);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "checks.h"
 #include "protect.h"
 
@@ -19,23 +20,6 @@ typedef struct Evaluation {
 	size_t findings_allocated;
 	int error; /* the first allocation failure; checks stop adding then */
 } Evaluation;
-
-/* Grows an array geometrically: a node may give 100k findings or pod routes, and adding one slot
- * at a time would copy the array each time (quadratic; glibc hides it, ASan does not). */
-static int grow(void **array, size_t *allocated, size_t needed, size_t size)
-{
-	if (needed <= *allocated)
-		return 0;
-	size_t n = *allocated ? *allocated * 2 : 16;
-	while (n < needed)
-		n *= 2;
-	void *grown = realloc(*array, n * size);
-	if (!grown)
-		return -ENOMEM;
-	*array = grown;
-	*allocated = n;
-	return 0;
-}
 
 const char *action_to_string(Action a)
 {
@@ -77,8 +61,8 @@ static Finding *add(Evaluation *e, CheckId check, const char *subject, char *mes
 	Verdict *v = e->v;
 	char *subject_copy = strdup(subject);
 	bool grown = !e->error && subject_copy && message && remedy &&
-		     grow((void **)&v->findings, &e->findings_allocated, v->n_findings + 1,
-			  sizeof(Finding)) == 0;
+		     array_grow((void **)&v->findings, &e->findings_allocated, v->n_findings + 1,
+				sizeof(Finding)) == 0;
 
 	if (!grown) {
 		free(subject_copy);
@@ -255,11 +239,6 @@ static void check_flannel_device(Evaluation *e, const Link *l)
 	f->remediation = REMEDIATION_REMOVE_DEVICE;
 }
 
-static bool is_cilium_tunnel(const Link *l)
-{
-	return strcmp(l->name, "cilium_vxlan") == 0 || strcmp(l->name, "cilium_geneve") == 0;
-}
-
 static void add_tunnel_device(Evaluation *e, const Link *l)
 {
 	add(e, CHECK_TUNNEL_DEVICE, l->name,
@@ -290,7 +269,7 @@ static void check_devices(Evaluation *e)
 			check_flannel_device(e, l);
 			continue;
 		}
-		if (is_cilium_tunnel(l))
+		if (device_is_cilium_overlay(l))
 			continue; /* check_cilium() weighs it against better evidence */
 		if ((strcmp(l->kind, "vxlan") == 0 || strcmp(l->kind, "geneve") == 0) &&
 		    !device_name_is_cilium(l->name) && !device_in_keep(e->c, l->name))
@@ -341,8 +320,8 @@ static void visit_route(const Route *r, void *userdata)
 		}
 		if (r->nexthops[i].gw_family && !device_name_is_cilium(l->name) &&
 		    r->table == RT_TABLE_MAIN) {
-			if (grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
-				 sizeof(*w->pod_routes_via_gateway)) < 0) {
+			if (array_grow((void **)&w->pod_routes_via_gateway, &w->allocated, w->n + 1,
+				       sizeof(*w->pod_routes_via_gateway)) < 0) {
 				e->error = -ENOMEM;
 				return;
 			}
@@ -933,7 +912,8 @@ static void check_firewall(Evaluation *e)
 		int severity = leftover_severity(e, owner);
 		if (severity < 0)
 			continue;
-		if (grow((void **)&groups, &allocated, n_groups + 1, sizeof(ChainGroup)) < 0) {
+		if (array_grow((void **)&groups, &allocated, n_groups + 1, sizeof(ChainGroup)) <
+		    0) {
 			e->error = -ENOMEM;
 			break;
 		}
@@ -1012,16 +992,6 @@ static const char *cilium_native_cidr(const Evaluation *e, char buf[static PREFI
 	if (k && k->role != K3S_ROLE_NONE && k3sconfig_cluster_cidr4(k, &cluster) == 0)
 		return prefix_format(&cluster, buf);
 	return prefix_format(&e->c->native_routing_cidr, buf);
-}
-
-/* Looked up by name, not by a pass over every link: a node may carry 5000 pods' devices. */
-static const Link *cilium_tunnel_link(const Evaluation *e)
-{
-	const Link *vxlan = netstate_link_by_name(e->ns, "cilium_vxlan");
-	const Link *geneve = netstate_link_by_name(e->ns, "cilium_geneve");
-	if (vxlan && geneve)
-		return vxlan->ifindex < geneve->ifindex ? vxlan : geneve;
-	return vxlan ? vxlan : geneve;
 }
 
 /* Why Cilium is in tunnel mode, as precisely as the configuration says. A tunnel key is blamed
@@ -1380,7 +1350,7 @@ static void check_cilium_config_mismatch(Evaluation *e, const CiliumFacts *cf)
 static void check_cilium(Evaluation *e)
 {
 	const CiliumFacts *cf = e->h->cilium;
-	const Link *tunnel = cilium_tunnel_link(e);
+	const Link *tunnel = cilium_overlay_link(e->ns);
 
 	summarize_cilium(e, cf, tunnel);
 	check_cilium_tunnel_mode(e, cf, tunnel);

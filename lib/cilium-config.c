@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "cilium.h"
+#include "fileutil.h"
 
 const char *const CILIUM_CONFIG_SUBDIRS[2] = {
     "volumes/kubernetes.io~empty-dir/tmp/cilium/config-map",
@@ -101,39 +102,6 @@ CiliumRoutingMode cilium_config_routing_mode(const CiliumConfigView *v)
 
 #define CONFIG_VALUE_MAX (64 * 1024)
 
-static int read_key(int dirfd, const char *name, char **ret)
-{
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EISDIR;
-	if (!(buf = malloc(CONFIG_VALUE_MAX + 1)))
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CONFIG_VALUE_MAX - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == CONFIG_VALUE_MAX)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 int cilium_config_load_dir(const char *dir, CiliumConfigView *ret)
 {
 	CiliumConfigView v = {};
@@ -146,11 +114,12 @@ int cilium_config_load_dir(const char *dir, CiliumConfigView *ret)
 	/* Names in directory order; the keys are distinct, so the order does not matter. */
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *value = NULL;
+		size_t len;
 		if (strncmp(de->d_name, "..", 2) == 0 || strcmp(de->d_name, ".") == 0)
 			continue;
 		/* A key removed or swapped away under us, a subdirectory: skip, as the agent does.
 		 */
-		if (read_key(dirfd(d), de->d_name, &value) < 0)
+		if (read_text_fileat(dirfd(d), de->d_name, CONFIG_VALUE_MAX, &value, &len) < 0)
 			continue;
 		if ((r = cilium_config_set(&v, de->d_name, value)) < 0)
 			break;

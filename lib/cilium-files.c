@@ -54,11 +54,14 @@ static bool newer(const struct stat *a, const struct stat *b)
 						      : a->st_mtim.tv_nsec > b->st_mtim.tv_nsec;
 }
 
-/* The newest kube-system_cilium-X_UID with a cilium-agent/ or config/ container dir: that
- * excludes cilium-operator-* and cilium-envoy-*, whose containers are named otherwise. */
-static int find_pod_log_dir(const char *pod_logs_dir, char **ret_name)
+/* Whether dir holds the pod that entry names; *ret gets the stat whose mtime dates that pod. */
+typedef bool (*PodEntryTest)(int dirfd, const char *name, struct stat *ret);
+
+/* The entry of dir that passes test and is the newest by that mtime; *ret_name stays NULL when
+ * none passes or dir cannot be opened (no pod on this node yet). */
+static int find_newest_pod_entry(const char *dir, PodEntryTest test, char **ret_name)
 {
-	DIR *d = opendir(pod_logs_dir);
+	DIR *d = opendir(dir);
 	struct dirent *de;
 	struct stat best_st = {};
 	char *best = NULL;
@@ -67,17 +70,7 @@ static int find_pod_log_dir(const char *pod_logs_dir, char **ret_name)
 		return 0;
 	while ((de = readdir(d))) {
 		struct stat st;
-		char sub[NAME_MAX + 16];
-		bool agent = false;
-		if (strncmp(de->d_name, "kube-system_cilium-", 19) != 0 ||
-		    !is_dir_at(dirfd(d), de->d_name, &st))
-			continue;
-		for (size_t i = 0; i < 2 && !agent; i++) {
-			snprintf(sub, sizeof(sub), "%s/%s", de->d_name,
-				 i ? "config" : "cilium-agent");
-			agent = is_dir_at(dirfd(d), sub, NULL);
-		}
-		if (!agent || (best && !newer(&st, &best_st)))
+		if (!test(dirfd(d), de->d_name, &st) || (best && !newer(&st, &best_st)))
 			continue;
 		char *name = strdup(de->d_name);
 		if (!name) {
@@ -94,37 +87,31 @@ static int find_pod_log_dir(const char *pod_logs_dir, char **ret_name)
 	return 0;
 }
 
-/* The newest uid dir under kubelet-pods-dir that ran a cilium-agent container. */
-static int find_pod_uid_dir(const char *kubelet_pods_dir, char **ret_uid)
+/* A kube-system_cilium-X_UID log dir with a cilium-agent/ or config/ container dir: that
+ * excludes cilium-operator-* and cilium-envoy-*, whose containers are named otherwise. */
+static bool is_agent_pod_log_dir(int dirfd, const char *name, struct stat *ret)
 {
-	DIR *d = opendir(kubelet_pods_dir);
-	struct dirent *de;
-	struct stat best_st = {};
-	char *best = NULL;
+	char sub[NAME_MAX + 16];
 
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		struct stat st;
-		char sub[NAME_MAX + 32];
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/containers/cilium-agent", de->d_name);
-		if (!is_dir_at(dirfd(d), sub, &st) || (best && !newer(&st, &best_st)))
-			continue;
-		char *name = strdup(de->d_name);
-		if (!name) {
-			closedir(d);
-			free(best);
-			return -ENOMEM;
-		}
-		free(best);
-		best = name;
-		best_st = st;
+	if (strncmp(name, "kube-system_cilium-", 19) != 0 || !is_dir_at(dirfd, name, ret))
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", name, i ? "config" : "cilium-agent");
+		if (is_dir_at(dirfd, sub, NULL))
+			return true;
 	}
-	closedir(d);
-	*ret_uid = best;
-	return 0;
+	return false;
+}
+
+/* A uid dir under kubelet-pods-dir that ran a cilium-agent container. */
+static bool is_agent_pod_uid_dir(int dirfd, const char *name, struct stat *ret)
+{
+	char sub[NAME_MAX + 32];
+
+	if (name[0] == '.')
+		return false;
+	snprintf(sub, sizeof(sub), "%s/containers/cilium-agent", name);
+	return is_dir_at(dirfd, sub, ret);
 }
 
 /* RESTARTCOUNT.log: digits, then .log, nothing after (rotated N.log.TIMESTAMP[.gz] and .tmp
@@ -273,7 +260,8 @@ int cilium_files_load(const char *kubelet_pods_dir, const char *pod_logs_dir, Ci
 	f->pod_uid = NULL;
 
 	if (pod_logs_dir && pod_logs_dir[0]) {
-		if ((r = find_pod_log_dir(pod_logs_dir, &log_dir_name)) < 0)
+		if ((r = find_newest_pod_entry(pod_logs_dir, is_agent_pod_log_dir, &log_dir_name)) <
+		    0)
 			return r;
 		if (log_dir_name) {
 			_cleanup_free_ char *pod_dir = NULL;
@@ -286,7 +274,8 @@ int cilium_files_load(const char *kubelet_pods_dir, const char *pod_logs_dir, Ci
 	}
 	if (!kubelet_pods_dir || !kubelet_pods_dir[0])
 		return 0;
-	if (!f->pod_uid && (r = find_pod_uid_dir(kubelet_pods_dir, &f->pod_uid)) < 0)
+	if (!f->pod_uid &&
+	    (r = find_newest_pod_entry(kubelet_pods_dir, is_agent_pod_uid_dir, &f->pod_uid)) < 0)
 		return r;
 	if (!f->pod_uid)
 		return 0;

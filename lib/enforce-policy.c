@@ -59,10 +59,12 @@ uint64_t enforce_backoff_end_usec(const Verdict *v, const History *removals, uin
 }
 
 bool enforce_remove_at_once(const Config *c, const NetState *ns, const Link *link,
-			    uint32_t native_ifindex, const History *removals, const ActionLog *log,
-			    uint64_t now_usec)
+			    uint32_t native_ifindex, Phase last_phase, const History *removals,
+			    const ActionLog *log, uint64_t now_usec)
 {
 	if (c->mode != MODE_ENFORCE || !device_may_be_removed(c, ns, link, native_ifindex))
+		return false;
+	if (last_phase == PHASE_MIGRATING || cilium_overlay_link(ns))
 		return false;
 	if (history_recent_removals(removals, link->name, c->enforce.recreate_window_usec) >=
 	    c->enforce.recreate_count)

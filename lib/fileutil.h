@@ -14,6 +14,10 @@
  * -EISDIR/-EINVAL when it is not a regular file, -EFBIG when it is larger than max.
  */
 _must_check_ int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same for name relative to dirfd (openat(2)): a directory read entry by entry stays the
+ * directory that was opened, even if its path is swapped meanwhile. */
+_must_check_ int read_text_fileat(int dirfd, const char *name, size_t max, char **ret,
+				  size_t *ret_len);
 
 /*
  * Writes a temporary file beside path and renames it over path, so readers never see half a file.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall.h"
 
 /*
@@ -117,19 +118,16 @@ static void index_unlink(Index *x, size_t i, uint64_t k)
 		}
 }
 
-/* Grows an element array and its indexes' next arrays to hold needed elements; rebuilds the
- * buckets (rehash) when the elements outnumber them. */
+/* Grows an element array and its indexes' next arrays to hold needed elements; the caller then
+ * rebuilds the buckets (ensure_buckets) when the elements outnumber them. *allocated moves only
+ * once every array has the new size. */
 static int grow(void **array, size_t *allocated, size_t needed, size_t size, Index *a, Index *b)
 {
-	if (needed <= *allocated)
-		return 0;
-	size_t n = *allocated ? *allocated * 2 : 16;
-	while (n < needed)
-		n *= 2;
-	void *grown = realloc(*array, n * size);
-	if (!grown)
+	size_t n = *allocated;
+	if (array_grow(array, &n, needed, size) < 0)
 		return -ENOMEM;
-	*array = grown;
+	if (n == *allocated)
+		return 0;
 	Index *indexes[] = {a, b};
 	for (size_t k = 0; k < ELEMENTSOF(indexes); k++) {
 		if (!indexes[k])

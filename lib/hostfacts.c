@@ -251,7 +251,7 @@ static int read_flannel_subnet_env(HostFacts *h, const char *root)
 	return 0;
 }
 
-int hostfacts_load(const Config *c, const char *root, HostFacts **ret)
+int hostfacts_load(const Config *c, const char *root, K3sDiscovery **k3s_discovery, HostFacts **ret)
 {
 	_cleanup_(hostfacts_freep) HostFacts *h = calloc(1, sizeof(*h));
 	int r;
@@ -266,7 +266,8 @@ int hostfacts_load(const Config *c, const char *root, HostFacts **ret)
 	if ((r = read_ip_forward(h)) < 0 || (r = read_networkd(h, root)) < 0 ||
 	    (r = read_flannel_subnet_env(h, root)) < 0 ||
 	    (r = k3sconfig_load(root, c->k3s.config_set ? c->k3s.config : NULL,
-				c->k3s.units_set ? &c->k3s.units : NULL, &h->k3s)) < 0 ||
+				c->k3s.units_set ? &c->k3s.units : NULL, k3s_discovery, &h->k3s)) <
+		0 ||
 	    (r = cni_networks_load(root, &h->cni_networks, &h->n_cni_networks)) < 0)
 		return r;
 	*ret = TAKE_PTR(h);

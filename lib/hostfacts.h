@@ -61,9 +61,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HostFacts *, hostfacts_free);
 
 /*
  * root: prefix for systemd's directories (/etc, /run, /usr/local/lib, /usr/lib, /lib) and /run
- * (NULL or "" for the real host). Returns 0 or -ENOMEM.
+ * (NULL or "" for the real host). k3s_discovery: NULL, or where one load leaves its scan of the
+ * unit directories for the next to reuse while they are unchanged (k3s_discover_units()).
+ * Returns 0 or -ENOMEM.
  */
-_must_check_ int hostfacts_load(const Config *c, const char *root, HostFacts **ret);
+_must_check_ int hostfacts_load(const Config *c, const char *root, K3sDiscovery **k3s_discovery,
+				HostFacts **ret);
 
 /* Parses one CNI configuration file's text (tests, fuzzing). */
 _must_check_ int cni_file_parse(const char *path, const char *text, CniFile *ret);

@@ -16,9 +16,6 @@
 #define K3S_DEFAULT_CONFIG "/etc/rancher/k3s/config.yaml"
 #define K3S_DEFAULT_DATA_DIR "/var/lib/rancher/k3s"
 #define CONTAINERD_DEFAULT_CNI_DIR "/etc/cni/net.d"
-/* Discovery reads every *.service of the unit directories: a unit file larger than this is
- * no K3s unit (the installer's is about 1 KiB), and reading it would only cost time. */
-#define DISCOVER_FILE_MAX (64 * 1024)
 
 int k3sconfig_new(K3sConfig **ret)
 {
@@ -182,76 +179,13 @@ static int consider_unit(K3sConfig *k, const char *root, UnitFile *u, const char
 	return runs_push(rs, run);
 }
 
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool names_contain(char **names, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* A *.service worth loading: a small regular file that mentions k3s. */
-static bool mentions_k3s(int dirfd, const char *name)
-{
-	struct stat st;
-	char buf[DISCOVER_FILE_MAX + 1];
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	bool yes = false;
-
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    st.st_size <= DISCOVER_FILE_MAX) {
-		ssize_t n = read(fd, buf, DISCOVER_FILE_MAX);
-		if (n > 0) {
-			buf[n] = '\0';
-			yes = memmem(buf, (size_t)n, "k3s", 3) != NULL;
-		}
-	}
-	close(fd);
-	return yes;
-}
-
 /* Every *.service in the unit search path that runs k3s server or agent, by name. */
-static int discover_units(K3sConfig *k, const char *root, Runs *rs)
+static int discover_units(K3sConfig *k, const char *root, K3sDiscovery **discovery, Runs *rs)
 {
-	size_t n_dirs, n = 0;
-	const char *const *dirs = unit_file_search_path(&n_dirs);
 	char **names = NULL;
-	int r = 0;
+	size_t n = 0;
+	int r = k3s_discover_units(root, discovery, &names, &n);
 
-	for (size_t d = 0; d < n_dirs && r == 0; d++) {
-		_cleanup_free_ char *path = NULL;
-		if (asprintf(&path, "%s%s", root, dirs[d]) < 0)
-			return -ENOMEM;
-		DIR *dir = opendir(path);
-		if (!dir)
-			continue;
-		for (struct dirent *de; r == 0 && (de = readdir(dir));) {
-			size_t len = strlen(de->d_name);
-			/* templates run nothing by themselves; a name is found once, first dir */
-			if (len <= 8 || strcmp(de->d_name + len - 8, ".service") != 0 ||
-			    strchr(de->d_name, '@') || names_contain(names, n, de->d_name) ||
-			    !mentions_k3s(dirfd(dir), de->d_name))
-				continue;
-			char **grown = realloc(names, (n + 1) * sizeof(*grown));
-			if (!grown || !(grown[n] = strdup(de->d_name))) {
-				names = grown ? grown : names;
-				r = -ENOMEM;
-				break;
-			}
-			names = grown;
-			n++;
-		}
-		closedir(dir);
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), compare_names);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		_cleanup_(unit_file_freep) UnitFile *u = NULL;
 		if ((r = unit_file_load(root, names[i], &u)) == 0)
@@ -401,7 +335,7 @@ static int find_cni_dir(K3sConfig *k, const char *root)
 /* ---- all of it ---- */
 
 int k3sconfig_load(const char *root, const char *config_path, const StringList *units,
-		   K3sConfig **ret)
+		   K3sDiscovery **discovery, K3sConfig **ret)
 {
 	_cleanup_(k3sconfig_freep) K3sConfig *k = NULL;
 	Runs rs = {};
@@ -411,7 +345,7 @@ int k3sconfig_load(const char *root, const char *config_path, const StringList *
 		root = "";
 	if ((r = k3sconfig_new(&k)) < 0)
 		return r;
-	r = units ? configured_units(k, root, units, &rs) : discover_units(k, root, &rs);
+	r = units ? configured_units(k, root, units, &rs) : discover_units(k, root, discovery, &rs);
 	K3sUnitRun *run = r == 0 ? pick(k, &rs, &r) : NULL;
 	bool explicit = false;
 	if (r == 0 && run) {

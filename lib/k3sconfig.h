@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "inaddr.h"
+#include "k3sdiscover.h"
 #include "k3sreport.h"
 #include "macro.h"
 
@@ -76,10 +77,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(K3sConfig *, k3sconfig_free);
  * K3s's default /etc/rancher/k3s/config.yaml below root. units: the unit files to read (their own
  * directory first, then the unit search path below root); NULL to discover them: every *.service
  * in the unit search path whose ExecStart= runs "k3s server" or "k3s agent". Of several, a
- * server's is used. Returns 0 (problems are in ret) or -ENOMEM.
+ * server's is used. discovery: NULL, or the previous load's scan of the unit directories, reused
+ * while they are unchanged (k3s_discover_units()). Returns 0 (problems are in ret) or -ENOMEM.
  */
 _must_check_ int k3sconfig_load(const char *root, const char *config_path, const StringList *units,
-				K3sConfig **ret);
+				K3sDiscovery **discovery, K3sConfig **ret);
 
 /* Merges one K3s YAML text as the next config file (tests, fuzzing). */
 _must_check_ int k3sconfig_apply_yaml(K3sConfig *k, const char *name, const char *text, size_t len);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "phase.h"
+#include "protect.h"
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -47,8 +48,7 @@ void phase_detect(const NetState *ns, const HostFacts *h, PhaseFacts *ret)
 			f.flannel_vxlan = l;
 		if (l->name[0] == 'c' && starts_with(l->name, "cilium_")) {
 			cilium = true;
-			if (strcmp(l->name, "cilium_vxlan") == 0 ||
-			    strcmp(l->name, "cilium_geneve") == 0)
+			if (device_is_cilium_overlay(l))
 				f.cilium_tunnel = l;
 		}
 	}

@@ -18,6 +18,20 @@ bool device_name_is_cilium(const char *name)
 	return false;
 }
 
+bool device_is_cilium_overlay(const Link *link)
+{
+	return strcmp(link->name, "cilium_vxlan") == 0 || strcmp(link->name, "cilium_geneve") == 0;
+}
+
+const Link *cilium_overlay_link(const NetState *ns)
+{
+	const Link *vxlan = netstate_link_by_name(ns, "cilium_vxlan");
+	const Link *geneve = netstate_link_by_name(ns, "cilium_geneve");
+	if (vxlan && geneve)
+		return vxlan->ifindex < geneve->ifindex ? vxlan : geneve;
+	return vxlan ? vxlan : geneve;
+}
+
 bool device_name_is_protected(const char *name)
 {
 	return strcmp(name, "lo") == 0 || device_name_is_cilium(name);

@@ -12,6 +12,13 @@
 /* Cilium's own devices: cilium_* and lxc* (its pods' veths). */
 bool device_name_is_cilium(const char *name);
 
+/* Cilium's overlay device (tunnel mode: cilium_vxlan or cilium_geneve). */
+bool device_is_cilium_overlay(const Link *link);
+
+/* The Cilium overlay device present, the older one when both are; NULL when neither is. Looked up
+ * by name, not by a pass over every link: a node may carry 5000 pods' devices. */
+const Link *cilium_overlay_link(const NetState *ns);
+
 /* The names no rule may remove, whatever the node looks like: lo and Cilium's devices. */
 bool device_name_is_protected(const char *name);
 

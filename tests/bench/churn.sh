@@ -30,16 +30,7 @@ done >"$TMP/pods-up.batch"
 for ((i = 1; i <= PODS; i++)); do echo "link del lxc$i"; done >"$TMP/pods-down.batch"
 
 start_routeguardd ""
-# Not through in_ns: $! must be the listener itself, which prints its figures on SIGTERM.
-ip netns exec "$NS" "$BUILD/tests/bare-listener" >"$TMP/bare.out" &
-bare_pid=$!
-BENCH_PIDS+=("$bare_pid")
-for _ in $(seq 100); do grep -q listening "$TMP/bare.out" && break; sleep 0.02; done
-
-# On-CPU nanoseconds of a process, from the scheduler (finer than the 10 ms ticks of /proc/PID/stat).
-cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
-status_json() { in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status 2>/dev/null || true; }
-counter() { python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"; }
+start_bare_listener
 
 events_before=$(status_json | counter netlink-events)
 evaluations_before=$(status_json | counter evaluations)
@@ -50,19 +41,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	ip -n "$NS" -batch "$TMP/pods-down.batch"
 done
 churn_s=$(echo "$(date +%s.%N) - $start" | bc -l)
-# Until routeguardd has read everything: its event count stops moving.
-last=-1
-for _ in $(seq 200); do
-	now=$(status_json | counter netlink-events)
-	[[ $now == "$last" ]] && break
-	last=$now
-	sleep 0.1
-done
+wait_events_settled
 cpu=$(echo "($(cpu_ns "$DAEMON_PID") - $cpu_before) / 1000000000" | bc -l)
-kill "$bare_pid"
-wait "$bare_pid" 2>/dev/null || true
-bare=$(tail -1 "$TMP/bare.out")
-bare_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$bare" "$1"; }
+stop_bare_listener
 bare_cpu=$(bare_field cpu_s)
 bare_messages=$(bare_field messages)
 status=$(status_json)
@@ -77,10 +58,7 @@ preflight_findings=$({ in_ns "$BUILD/routeguardctl" preflight --config "$TMP/rou
 	--debug-host-root "$TMP/root" 2>/dev/null || true; } | findings)
 verdict_exact=$([[ $daemon_findings == "$preflight_findings" ]] && echo true || echo false)
 [[ $verdict_exact == true ]] || echo "bench: routeguardd $daemon_findings, preflight $preflight_findings" >&2
-rm -f "$TMP/model.json"
-kill -USR1 "$DAEMON_PID"
-for _ in $(seq 200); do [[ -s $TMP/model.json ]] && break; sleep 0.05; done
-model_equal=$(python3 "$ROOT/tests/netns/compare-model.py" "$NS" "$TMP/model.json" "$NATIVE_CIDR" >&2 && echo true || echo false)
+model_equal=$(model_equals_kernel "$NATIVE_CIDR")
 
 printf '{"peers": %d, "pods": %d, "rounds": %d, "churn_s": %.2f, "netlink_events": %d, "evaluations": %d, "overruns": %d, "routeguardd_cpu_s": %.3f, "routeguardd_us_per_event": %.1f, "bare_messages": %d, "bare_cpu_s": %.3f, "bare_us_per_event": %.1f, "ratio_vs_bare": %.2f, "verdict_exact": %s, "model_equals_kernel": %s}\n' \
 	"$PEERS" "$PODS" "$ROUNDS" "$churn_s" "$events" "$evaluations" "$overruns" "$cpu" \

@@ -89,3 +89,47 @@ stop_routeguardd() {
 	kill "$DAEMON_PID" 2>/dev/null || true
 	wait "$DAEMON_PID" 2>/dev/null || true
 }
+
+# On-CPU nanoseconds of process $1, from the scheduler (finer than the 10 ms ticks of /proc/PID/stat).
+cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+status_json() { in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status 2>/dev/null || true; }
+# counter NAME < STATUS_JSON
+counter() { python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"; }
+
+# Until routeguardd has read everything: its netlink event count stops moving.
+wait_events_settled() {
+	local last=-1 now
+	for _ in $(seq 200); do
+		now=$(status_json | counter netlink-events)
+		[[ $now == "$last" ]] && break
+		last=$now
+		sleep 0.1
+	done
+}
+
+# start_bare_listener: a bare libmnl listener in the namespace, parsing the same messages as
+# routeguardd (the limit it is measured against); BARE_PID is the listener once it listens.
+start_bare_listener() {
+	# Not through in_ns: $! must be the listener itself, which prints its figures on SIGTERM.
+	ip netns exec "$NS" "$BUILD/tests/bare-listener" >"$TMP/bare.out" &
+	BARE_PID=$!
+	BENCH_PIDS+=("$BARE_PID")
+	for _ in $(seq 100); do grep -q listening "$TMP/bare.out" && break; sleep 0.02; done
+}
+
+# stop_bare_listener: BARE is then its figures, one JSON object; bare_field NAME reads one.
+stop_bare_listener() {
+	kill "$BARE_PID"
+	wait "$BARE_PID" 2>/dev/null || true
+	BARE=$(tail -1 "$TMP/bare.out")
+}
+bare_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$BARE" "$1"; }
+
+# model_equals_kernel NATIVE_CIDR: prints true when routeguardd's mirror (dumped on SIGUSR1)
+# equals what the kernel holds, false otherwise (the differences go to stderr).
+model_equals_kernel() {
+	rm -f "$TMP/model.json"
+	kill -USR1 "$DAEMON_PID"
+	for _ in $(seq 200); do [[ -s $TMP/model.json ]] && break; sleep 0.05; done
+	python3 "$ROOT/tests/netns/compare-model.py" "$NS" "$TMP/model.json" "$1" >&2 && echo true || echo false
+}

@@ -23,14 +23,8 @@ done >"$TMP/links.batch"
 ip -n "$NS" -batch "$TMP/links.batch"
 
 start_routeguardd ""
-ip netns exec "$NS" "$BUILD/tests/bare-listener" >"$TMP/bare.out" &
-bare_pid=$!
-BENCH_PIDS+=("$bare_pid")
-for _ in $(seq 100); do grep -q listening "$TMP/bare.out" && break; sleep 0.02; done
+start_bare_listener
 
-cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
-status_json() { in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status 2>/dev/null || true; }
-counter() { python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"; }
 events_before=$(status_json | counter netlink-events)
 cpu_before=$(cpu_ns "$DAEMON_PID")
 
@@ -52,25 +46,13 @@ for ((s = 0; s < DURATION; s++)); do
 	next=$((next + RATE))
 	sleep "$(echo "1 - ($(date +%s.%N) - $tick)" | bc -l | sed 's/^-.*/0/')"
 done
-last=-1
-for _ in $(seq 200); do
-	now=$(status_json | counter netlink-events)
-	[[ $now == "$last" ]] && break
-	last=$now
-	sleep 0.1
-done
+wait_events_settled
 cpu=$(echo "($(cpu_ns "$DAEMON_PID") - $cpu_before) / 1000000000" | bc -l)
 rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
-kill "$bare_pid"
-wait "$bare_pid" 2>/dev/null || true
-bare=$(tail -1 "$TMP/bare.out")
-bare_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$bare" "$1"; }
+stop_bare_listener
 status=$(status_json)
 events=$(($(counter netlink-events <<<"$status") - events_before))
-rm -f "$TMP/model.json"
-kill -USR1 "$DAEMON_PID"
-for _ in $(seq 200); do [[ -s $TMP/model.json ]] && break; sleep 0.05; done
-model_equal=$(python3 "$ROOT/tests/netns/compare-model.py" "$NS" "$TMP/model.json" "${NATIVE_CIDR:-10.42.0.0/16}" >&2 && echo true || echo false)
+model_equal=$(model_equals_kernel "${NATIVE_CIDR:-10.42.0.0/16}")
 links_now=$(ip -n "$NS" -o link show | wc -l)
 printf '{"links": %d, "rate_per_s": %d, "duration_s": %d, "netlink_events": %d, "overruns": %d, "resyncs": %d, "evaluations": %d, "routeguardd_cpu_s": %.3f, "routeguardd_us_per_event": %.1f, "rss_kib": %d, "bare_messages": %d, "bare_overruns": %d, "bare_cpu_s": %.3f, "bare_us_per_event": %.1f, "bare_rss_kib": %d, "ratio_vs_bare": %.2f, "model_equals_kernel": %s}\n' \
 	"$links_now" "$RATE" "$DURATION" "$events" "$(counter overruns <<<"$status")" "$(counter resyncs <<<"$status")" \

@@ -23,8 +23,7 @@ probe() {
 # A recreate limit that 200 rounds cannot reach: this measures reaction, not the backoff.
 start_routeguardd "mode: enforce
 enforce: {recreate-limit: {count: 1000000, window: 1s}}"
-# CPU from the scheduler (nanoseconds), and routeguardd's own count of netlink events.
-cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+# CPU from the scheduler (cpu_ns, lib.sh), and routeguardd's own count of netlink events.
 events() { { in_ns "$BUILD/routeguardctl" --socket "$TMP/sock" --json status 2>/dev/null || true; } |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["netlink-events"])'; }
 events_before=$(events)

@@ -111,6 +111,17 @@ daemon_start() {
 	DAEMON_PID=$!
 }
 
+# daemon_start_with_fault FAULT [ARGS...]: daemon_start with tests/tools/ack-fault.c preloaded,
+# injecting FAULT (ebusy-delete, enobufs-delete, timeout-getlink) into its rtnetlink answers.
+daemon_start_with_fault() {
+	: "${ACK_FAULT_LIB:?set ACK_FAULT_LIB to the ack-fault library (ctest does)}"
+	local fault=$1
+	shift
+	# An ASan build wants its runtime first; the shim only wraps libc's sendmsg/recvmsg.
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0" \
+		DAEMON_WRAPPER="env LD_PRELOAD=$ACK_FAULT_LIB ACK_FAULT=$fault" daemon_start "$@"
+}
+
 # wait_ready [SECONDS]: until routeguardd sends READY=1 (after its first complete dump).
 wait_ready() {
 	local deadline=$((SECONDS + ${1:-10}))
@@ -316,6 +327,29 @@ expect_findings() {
 	echo "found:" >&2
 	python3 -c 'import json,sys; [print(" ", f["check"], f["subject"], f["action"]) for f in json.load(open(sys.argv[1]))["findings"]]' "$TMP/status.json" >&2
 	fail "findings differ from: $*"
+}
+
+# evaluations: how many evaluations the daemon has finished.
+evaluations() {
+	status_json
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counters"]["evaluations"])' "$TMP/status.json"
+}
+
+evaluated_past() {
+	(($(evaluations) > $1))
+}
+
+# evaluate_again DIR: a file no check reads comes and goes in DIR, a directory the daemon watches,
+# and the wait until it has finished an evaluation that began after this call (numbered past the
+# count read first: the loop answers status only between evaluations). Whatever a later
+# evaluation would do again (an alert, a retried action) is then done: count after this, never
+# after a sleep.
+evaluate_again() {
+	local before probe="$1/routeguard-test-probe.$$.txt"
+	before=$(evaluations)
+	: >"$probe"
+	rm -f "$probe"
+	wait_until 10 "an evaluation after a change in $1" evaluated_past "$before"
 }
 
 alerts_in_log() {

@@ -66,7 +66,7 @@ status_has 'any(a["subject"].endswith("/20-x.conflist") and a["result"] == "fail
 	fail "the status shows no failed action for the FIFO"
 [[ -p $CNI/20-x.conflist ]] || fail "the FIFO was moved or replaced"
 [[ $(stat -c %s "$CNI/30-big.conflist") == 1200000 ]] || fail "the large file changed"
-sleep 2
+evaluate_again "$CNI" # it evaluates both files again: a repeated alert would be in the log now
 (($(failed_alerts "$CNI/20-x.conflist") == 1)) || fail "the FIFO's failure was alerted $(failed_alerts "$CNI/20-x.conflist") times, not once"
 rm "$CNI/20-x.conflist" "$CNI/30-big.conflist"
 expect_findings
@@ -100,7 +100,7 @@ EOF
 taken=$(in_daemon_ns sh -c "ls '$TMP/quarantine' | wc -l")
 flannel_file "$CNI/10-flannel.conflist" stuck
 wait_until 5 "the move failed" grep -q "alert: action cni-conflist-conflict $CNI/10-flannel.conflist failed.*every quarantine name" "$TMP/daemon.log"
-sleep 3
+evaluate_again "$CNI"
 (($(failed_alerts "$CNI/10-flannel.conflist") == 1)) || fail "the failure was alerted $(failed_alerts "$CNI/10-flannel.conflist") times, not once"
 grep -q "alert: action cni-conflist-conflict $CNI/10-flannel.conflist quarantined" "$TMP/daemon.log" &&
 	fail "a move that did not happen was reported"

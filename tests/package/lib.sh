@@ -177,6 +177,42 @@ serve_repo() {
 	fail "the HTTP server on port $2 does not answer"
 }
 
+# evaluations: how many evaluations routeguardd has finished (status exits 1 with findings open).
+evaluations() {
+	{ inside routeguardctl --json status || true; } |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["evaluations"])'
+}
+
+# evaluate_again: a veth pair comes and goes in the container, and the wait (10 s at most) until
+# routeguardd has finished an evaluation that began after this call (numbered past the count read
+# first: its loop answers status only between evaluations). Whatever a later evaluation would do
+# again (an alert, a retried action) has then been done.
+evaluate_again() {
+	local before _
+	before=$(evaluations) || fail "routeguardctl --json status did not answer"
+	inside ip link add rg-probe0 type veth peer name rg-probe1 || fail "cannot add a veth pair in the container"
+	inside ip link del rg-probe0
+	for _ in $(seq 100); do
+		(($(evaluations) > before)) && return 0
+		sleep 0.1
+	done
+	fail "routeguardd did not evaluate after a link change (evaluations still $before)"
+}
+
+# journal_caught_up: a marker sent through the journal's native socket, the one routeguardd's alerts
+# take, and the wait (10 s at most) until journalctl shows it: journald reads that socket in order,
+# so every alert sent before the call is in the journal when it returns.
+journal_caught_up() {
+	local marker="routeguard-test-marker-$$-$RANDOM" _
+	printf 'MESSAGE=%s\nSYSLOG_IDENTIFIER=routeguard-test\n' "$marker" | inside logger --journald ||
+		fail "logger --journald failed in the container"
+	for _ in $(seq 100); do
+		inside journalctl -t routeguard-test -o cat --no-pager | grep -x "$marker" >/dev/null && return 0
+		sleep 0.1
+	done
+	fail "the journal did not show the marker $marker within 10 s"
+}
+
 # journal_alerts FILE: routeguard's alerts (entries with ROUTEGUARD_CHECK) in the container's journal,
 # one "MESSAGE_ID CHECK SUBJECT" line each.
 journal_alerts() {

@@ -18,82 +18,35 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static int write_messages(FILE *out, const void *buf, size_t len, unsigned seq, unsigned *count)
-{
-	const struct nlmsghdr *nlh = buf;
-	int left = (int)len;
-
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		if (nlh->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			fprintf(stderr, "rtnl-capture: the kernel answered with an error\n");
-			return -1;
-		}
-		if (seq && nlh->nlmsg_seq != seq)
-			continue;
-		fwrite(nlh, 1, NLMSG_ALIGN(nlh->nlmsg_len), out);
-		(*count)++;
-	}
-	return 0;
-}
+#include "capture.h"
 
 static int dump(struct mnl_socket *nl, FILE *out, uint16_t type, uint8_t family, unsigned seq)
 {
-	char buf[64 * 1024];
+	char buf[256]; /* the request only: replies go to capture_dump()'s own buffer */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	unsigned count = 0;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
 	g->rtgen_family = family;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -1;
-		int r = write_messages(out, buf, (size_t)n, seq, &count);
-		if (r != 0)
-			return r < 0 ? -1 : (int)count;
-	}
+	return capture_dump(nl, out, "rtnl-capture", nlh);
 }
 
 static int monitor(struct mnl_socket *nl, FILE *out)
 {
-	unsigned groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-			     RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
-	char buf[64 * 1024];
-	unsigned count = 0;
+	const unsigned groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+				   RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
+	int count =
+	    capture_monitor(nl, out, "rtnl-capture", groups, sizeof(groups) / sizeof(groups[0]));
 
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-			       &groups[i], sizeof(groups[i])) < 0)
-			return -1;
-	/* Tell the caller we listen, so it can start changing things. */
-	printf("listening\n");
-	fflush(stdout);
-	for (;;) {
-		struct pollfd p = {mnl_socket_get_fd(nl), POLLIN, 0};
-		int ready = poll(&p, 1, count == 0 ? 10000 : 1000);
-		if (ready < 0)
-			return -1;
-		if (ready == 0)
-			return count > 0 ? 0 : -1;
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -1;
-		if (write_messages(out, buf, (size_t)n, 0, &count) < 0)
-			return -1;
-	}
+	/* Nothing in 10 s: the caller changed nothing we listen to, which is its mistake. */
+	return count > 0 ? 0 : -1;
 }
 
 static int synth(FILE *out, const char *kind)
@@ -149,8 +102,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "synth") == 0)
 		return argc == 4 && synth(out, argv[3]) == 0 && fclose(out) == 0 ? 0 : 1;
 
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	struct mnl_socket *nl = capture_open(NETLINK_ROUTE);
+	if (!nl) {
 		perror("rtnetlink");
 		return 1;
 	}

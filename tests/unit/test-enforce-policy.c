@@ -129,23 +129,46 @@ static void test_remove_at_once(void **state)
 	nb_link(ns, 6, "lxc1", "veth", IFF_UP);
 	const Link *flannel = netstate_link(ns, 3), *cni0 = netstate_link(ns, 4);
 
-	assert_true(enforce_remove_at_once(enforce, ns, flannel, 2, &none, &log, 100 * SEC));
-	assert_false(enforce_remove_at_once(observe, ns, flannel, 2, &none, &log, 100 * SEC));
-	assert_false(enforce_remove_at_once(keep, ns, flannel, 2, &none, &log, 100 * SEC));
+	assert_true(
+	    enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
+	assert_false(
+	    enforce_remove_at_once(observe, ns, flannel, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
+	assert_false(
+	    enforce_remove_at_once(keep, ns, flannel, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
 	/* never-removed devices, and the native device */
-	assert_false(enforce_remove_at_once(enforce, ns, netstate_link(ns, 6), 2, &none, &log,
-					    100 * SEC));
-	assert_false(enforce_remove_at_once(enforce, ns, flannel, 3, &none, &log, 100 * SEC));
+	assert_false(enforce_remove_at_once(enforce, ns, netstate_link(ns, 6), 2, PHASE_NATIVE,
+					    &none, &log, 100 * SEC));
+	assert_false(
+	    enforce_remove_at_once(enforce, ns, flannel, 3, PHASE_NATIVE, &none, &log, 100 * SEC));
 	/* a bridge with ports waits for the drain (enforce.bridge-with-ports: pending) */
-	assert_false(enforce_remove_at_once(enforce, ns, cni0, 2, &none, &log, 100 * SEC));
+	assert_false(
+	    enforce_remove_at_once(enforce, ns, cni0, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
 	/* recreated too often: backoff */
 	uint64_t times[] = {90 * SEC, 91 * SEC, 92 * SEC, 93 * SEC, 94 * SEC, 95 * SEC};
 	RemovalHistory rh = {.name = "flannel.1", .times_usec = times, .n_times = 6};
 	History recent = {.now_usec = 100 * SEC, .removals = &rh, .n_removals = 1};
-	assert_false(enforce_remove_at_once(enforce, ns, flannel, 2, &recent, &log, 100 * SEC));
+	assert_false(enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_NATIVE, &recent, &log,
+					    100 * SEC));
+	/* mid-migration, flannel.1 may still carry pods: only the evaluation decides */
+	assert_false(enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_MIGRATING, &none, &log,
+					    100 * SEC));
+	assert_true(
+	    enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_FLANNEL, &none, &log, 100 * SEC));
+	/* beside Cilium's overlay device, whatever the last verdict said */
+	nb_link(ns, 7, "cilium_vxlan", "vxlan", IFF_UP);
+	assert_false(
+	    enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
+	nb_del_link(ns, 7);
+	assert_true(
+	    enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
+	nb_link(ns, 8, "cilium_geneve", "geneve", IFF_UP);
+	assert_false(
+	    enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
+	nb_del_link(ns, 8);
 	/* a failure a moment ago is not retried from here either */
 	actionlog_record(&log, CHECK_FLANNEL_DEVICE, "flannel.1", ACTION_FAILED, 99 * SEC);
-	assert_false(enforce_remove_at_once(enforce, ns, flannel, 2, &none, &log, 100 * SEC));
+	assert_false(
+	    enforce_remove_at_once(enforce, ns, flannel, 2, PHASE_NATIVE, &none, &log, 100 * SEC));
 
 	netstate_free(ns);
 	config_free(enforce);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,30 @@ static void test_read_limits(void **state)
 	tempdir_remove(t);
 }
 
+static void test_read_at_stays_in_the_opened_dir(void **state)
+{
+	TempDir t[1];
+	_cleanup_free_ char *text = NULL;
+	char moved[80];
+	size_t len;
+
+	tempdir_make(t);
+	assert_int_equal(write_file_atomic(t->file, "native", 6, 0644), 0);
+	_cleanup_close_ int dirfd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dirfd >= 0);
+	/* The directory's path now names nothing: the name is still found through dirfd. */
+	snprintf(moved, sizeof(moved), "%s.moved", t->path);
+	assert_int_equal(rename(t->path, moved), 0);
+	assert_int_equal(read_text_fileat(dirfd, "state.json", 64, &text, &len), 0);
+	assert_string_equal(text, "native");
+	assert_int_equal(len, 6);
+	assert_int_equal(read_text_fileat(dirfd, "state.json", 5, &text, &len), -EFBIG);
+	assert_int_equal(read_text_fileat(dirfd, ".", 64, &text, &len), -EISDIR);
+	assert_int_equal(read_text_fileat(dirfd, "missing", 64, &text, &len), -ENOENT);
+	assert_int_equal(rename(moved, t->path), 0);
+	tempdir_remove(t);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +168,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_write_failure_leaves_nothing),
 	    cmocka_unit_test(test_write_never_follows_planted_names),
 	    cmocka_unit_test(test_read_limits),
+	    cmocka_unit_test(test_read_at_stays_in_the_opened_dir),
 	};
 	/* ctest runs each case alone: tests/CMakeLists.txt passes its name. */
 	if (argc > 1)

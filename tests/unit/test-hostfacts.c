@@ -16,13 +16,14 @@
 
 /* As K3s writes it with Flannel on. */
 static const char FLANNEL_CONFLIST[] =
-	"{\"name\":\"cbr0\",\"cniVersion\":\"1.0.0\",\"plugins\":["
-	"{\"type\":\"flannel\",\"delegate\":{\"hairpinMode\":true,\"forceAddress\":true,\"isDefaultGateway\":true}},"
-	"{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},"
-	"{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}]}";
+    "{\"name\":\"cbr0\",\"cniVersion\":\"1.0.0\",\"plugins\":["
+    "{\"type\":\"flannel\",\"delegate\":{\"hairpinMode\":true,\"forceAddress\":true,"
+    "\"isDefaultGateway\":true}},"
+    "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},"
+    "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}]}";
 
-static const char CILIUM_CONFLIST[] =
-	"{\"cniVersion\":\"0.3.1\",\"name\":\"cilium\",\"plugins\":[{\"type\":\"cilium-cni\",\"enable-debug\":false}]}";
+static const char CILIUM_CONFLIST[] = "{\"cniVersion\":\"0.3.1\",\"name\":\"cilium\",\"plugins\":[{"
+				      "\"type\":\"cilium-cni\",\"enable-debug\":false}]}";
 
 static void test_cni_files(void **state)
 {
@@ -41,7 +42,9 @@ static void test_cni_files(void **state)
 	cni_file_clear(&f);
 
 	/* a .conf: one plugin, no list */
-	assert_int_equal(cni_file_parse("/x/10-bridge.conf", "{\"type\": \"bridge\", \"bridge\": \"cni0\"}", &f), 0);
+	assert_int_equal(
+	    cni_file_parse("/x/10-bridge.conf", "{\"type\": \"bridge\", \"bridge\": \"cni0\"}", &f),
+	    0);
 	assert_int_equal(f.n_plugin_types, 1);
 	assert_string_equal(f.plugin_types[0], "bridge");
 	cni_file_clear(&f);
@@ -49,12 +52,12 @@ static void test_cni_files(void **state)
 	static const struct {
 		const char *text, *error;
 	} broken[] = {
-		{"{\"plugins\": [", "incomplete JSON"},
-		{"{\"type\": x}", "unexpected character"},
-		{"[1, 2]", "not a JSON object"},
-		{"{\"plugins\": {}}", "\"plugins\" is not a list"},
-		{"{\"plugins\": [{\"name\": \"x\"}]}", "a plugin without a \"type\""},
-		{"{\"name\": \"x\"}", "no \"type\" and no \"plugins\""},
+	    {"{\"plugins\": [", "incomplete JSON"},
+	    {"{\"type\": x}", "unexpected character"},
+	    {"[1, 2]", "not a JSON object"},
+	    {"{\"plugins\": {}}", "\"plugins\" is not a list"},
+	    {"{\"plugins\": [{\"name\": \"x\"}]}", "a plugin without a \"type\""},
+	    {"{\"name\": \"x\"}", "no \"type\" and no \"plugins\""},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(broken); i++) {
 		assert_int_equal(cni_file_parse("/x/bad.conf", broken[i].text, &f), 0);
@@ -99,7 +102,8 @@ static Config *config_for_root(void)
 	ConfigError e = {};
 	snprintf(yaml, sizeof(yaml),
 		 "native-routing-cidr: 10.42.0.0/16\n"
-		 "k3s: {config: %s/etc/rancher/k3s/config.yaml, units: [%s/etc/systemd/system/k3s.service]}\n"
+		 "k3s: {config: %s/etc/rancher/k3s/config.yaml, units: "
+		 "[%s/etc/systemd/system/k3s.service]}\n"
 		 "cni: {conf-dirs: [%s/etc/cni/net.d, %s/agent/net.d]}\n",
 		 root, root, root, root);
 	if (config_load_string("t.yaml", yaml, strlen(yaml), &c, &e) < 0)
@@ -116,7 +120,7 @@ static void test_host_from_a_root(void **state)
 	c = config_for_root();
 
 	/* an empty host */
-	assert_int_equal(hostfacts_load(c, root, &h), 0);
+	assert_int_equal(hostfacts_load(c, root, NULL, &h), 0);
 	assert_int_equal(h->n_cni_files, 0);
 	assert_false(h->networkd_running);
 	assert_null(h->flannel_subnet_env);
@@ -128,14 +132,17 @@ static void test_host_from_a_root(void **state)
 	put("/etc/cni/net.d/10-flannel.conflist.cilium_bak", FLANNEL_CONFLIST); /* ignored */
 	put("/agent/net.d/10-flannel.conflist", FLANNEL_CONFLIST);
 	put("/agent/net.d/README", "not a config\n"); /* ignored */
-	put("/run/flannel/subnet.env", "FLANNEL_NETWORK=10.42.0.0/16\nFLANNEL_SUBNET=10.42.0.1/24\n");
+	put("/run/flannel/subnet.env",
+	    "FLANNEL_NETWORK=10.42.0.0/16\nFLANNEL_SUBNET=10.42.0.1/24\n");
 	put("/run/systemd/netif/links", NULL);
 	put("/etc/systemd/networkd.conf", "[Network]\nManageForeignRoutes=no\n");
-	put("/usr/lib/systemd/networkd.conf.d/50-vendor.conf", "[Network]\nManageForeignRoutingPolicyRules=no\n");
-	put("/etc/systemd/networkd.conf.d/50-vendor.conf", "[Network]\nManageForeignRoutingPolicyRules=yes\n");
+	put("/usr/lib/systemd/networkd.conf.d/50-vendor.conf",
+	    "[Network]\nManageForeignRoutingPolicyRules=no\n");
+	put("/etc/systemd/networkd.conf.d/50-vendor.conf",
+	    "[Network]\nManageForeignRoutingPolicyRules=yes\n");
 	put("/etc/rancher/k3s/config.yaml", "flannel-backend: none\n");
 
-	assert_int_equal(hostfacts_load(c, root, &h), 0);
+	assert_int_equal(hostfacts_load(c, root, NULL, &h), 0);
 	assert_int_equal(h->n_cni_files, 2);
 	assert_true(h->cni_files[0].is_cilium);
 	assert_false(h->cni_files[1].is_cilium);
@@ -152,10 +159,12 @@ static void test_host_from_a_root(void **state)
 	hostfacts_free(h);
 
 	/* Drop-ins apply by file name across directories: /usr/lib's 60- comes after /etc's 50-. */
-	put("/usr/lib/systemd/networkd.conf.d/60-late.conf", "[Network]\nManageForeignRoutingPolicyRules=no\n");
-	assert_int_equal(hostfacts_load(c, root, &h), 0);
+	put("/usr/lib/systemd/networkd.conf.d/60-late.conf",
+	    "[Network]\nManageForeignRoutingPolicyRules=no\n");
+	assert_int_equal(hostfacts_load(c, root, NULL, &h), 0);
 	assert_false(h->manage_foreign_rules);
-	assert_non_null(strstr(h->networkd_source, "/usr/lib/systemd/networkd.conf.d/60-late.conf"));
+	assert_non_null(
+	    strstr(h->networkd_source, "/usr/lib/systemd/networkd.conf.d/60-late.conf"));
 	hostfacts_free(h);
 	config_free(c);
 
@@ -167,9 +176,9 @@ static void test_host_from_a_root(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cni_files),
-		cmocka_unit_test(test_systemd_booleans),
-		cmocka_unit_test(test_host_from_a_root),
+	    cmocka_unit_test(test_cni_files),
+	    cmocka_unit_test(test_systemd_booleans),
+	    cmocka_unit_test(test_host_from_a_root),
 	};
 	return unit_main(argc, argv, tests);
 }

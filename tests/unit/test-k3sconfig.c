@@ -146,7 +146,7 @@ static void test_hostile_files(void **state)
 	for (size_t i = 0; i < 2 * keys; i++)
 		fputs("cluster-cidr+: 10.42.0.0/16\n", f);
 	fclose(f);
-	assert_int_equal(k3sconfig_load(dir, path, &none, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &none, NULL, &k), 0);
 	assert_true(k3sconfig_n_problems(k) >= 1);
 	assert_non_null(
 	    strstr(k3sconfig_problem(k, 0)->message,
@@ -260,7 +260,7 @@ static void test_load_from_disk(void **state)
 	StringList units = {units_items, 1};
 
 	/* nothing there: no K3s */
-	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &units, NULL, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_NONE);
 	k3sconfig_free(k);
 
@@ -272,7 +272,7 @@ static void test_load_from_disk(void **state)
 	write_text(file, "flannel-backend: wireguard-native\n");
 	snprintf(file, sizeof(file), "%s.d/10-a.yaml", path);
 	write_text(file, "flannel-backend: host-gw\n");
-	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &units, NULL, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_SERVER);
 	assert_string_equal(k3sconfig_flannel_backend(k), "wireguard-native");
 	k3sconfig_free(k);
@@ -285,7 +285,7 @@ static void test_load_from_disk(void **state)
 	write_text(
 	    file,
 	    "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s agent --flannel-backend none\n");
-	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &units, NULL, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_AGENT);
 	/* a server flag on an agent: K3s refuses to start, and the value is no agent's */
 	assert_null(k->flannel_backend.value);
@@ -322,7 +322,7 @@ static void test_unit_dropins_from_the_search_path(void **state)
 	    file,
 	    "[Service]\nExecStart=\nExecStart=/usr/local/bin/k3s server --flannel-backend=none\n");
 
-	assert_int_equal(k3sconfig_load(dir, path, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(dir, path, &units, NULL, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_SERVER);
 	assert_string_equal(k3sconfig_flannel_backend(k), "none");
 	assert_string_equal(k->flannel_backend.source, "k3s.service.d/20-cilium.conf: ExecStart");
@@ -363,7 +363,7 @@ static char *installer_unit(const char *name, const char *binary, const char *ro
 static K3sConfig *load_discovered(const char *root)
 {
 	K3sConfig *k = NULL;
-	assert_int_equal(k3sconfig_load(root, NULL, NULL, &k), 0);
+	assert_int_equal(k3sconfig_load(root, NULL, NULL, NULL, &k), 0);
 	return k;
 }
 
@@ -401,7 +401,7 @@ static void test_discovery_by_execstart(void **state)
 	/* routeguard.yaml's units replace discovery: a unit list without K3s, files only */
 	char *items[] = {"/etc/systemd/system/other.service"};
 	StringList units = {items, 1};
-	assert_int_equal(k3sconfig_load(root, NULL, &units, &k), 0);
+	assert_int_equal(k3sconfig_load(root, NULL, &units, NULL, &k), 0);
 	assert_int_equal(k->role, K3S_ROLE_SERVER);
 	assert_null(k->role_source);
 	assert_string_equal(k->config_file, "/etc/rancher/k3s/config.yaml");
