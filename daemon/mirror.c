@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "mirror.h"
+#include "route-questions.h"
 #include "rtnl-dump.h"
 #include "timeutil.h"
 
@@ -72,6 +73,9 @@ struct Mirror {
 	uint64_t full_syncs;
 	uint64_t recount_delay;
 
+	/* Asks the kernel about pod routes' gateways; NULL when it could not be set up, and then
+	 * every connected route is kept instead. */
+	RouteQuestions *questions;
 	/* While a buffer is handled: whether messages follow the one being applied. */
 	bool more_in_buffer;
 
@@ -379,6 +383,8 @@ static void handle_buffer(Mirror *m, const uint8_t *buf, size_t len)
 	}
 	if (dump_progress && m->dumping)
 		arm_stall_timer(m);
+	/* The gateways this batch brought or moved: asked now, answered in the loop. */
+	route_questions_flush(m->questions);
 }
 
 static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -442,6 +448,46 @@ void mirror_catch_up(Mirror *m)
 		(void)on_readable(m->io, mnl_socket_get_fd(m->nl), EPOLLIN, m);
 }
 
+static void on_questions_answered(void *userdata)
+{
+	Mirror *m = userdata;
+	if (m->callbacks.changed)
+		m->callbacks.changed(m, m->callbacks.userdata);
+}
+
+/* Without answers, the model falls back to keeping every connected route: dump routes again so
+ * that it has them. */
+static void stop_asking(Mirror *m)
+{
+	netstate_set_gateway_questions(m->ns, false);
+	m->questions = route_questions_free(m->questions);
+	schedule_resync(m, SYNC_ROUTES4 | SYNC_ROUTES6, 0);
+}
+
+static void on_questions_failed(int error, void *userdata)
+{
+	log_warning_errno(error, "Cannot ask the kernel about gateways any more; keeping every "
+				 "connected route instead");
+	stop_asking(userdata);
+}
+
+static void start_asking(Mirror *m)
+{
+	RouteQuestionsCallbacks cb = {
+	    .answered = on_questions_answered,
+	    .failed = on_questions_failed,
+	    .userdata = m,
+	};
+	int r = route_questions_new(m->event, m->ns, &cb, &m->questions);
+
+	if (r < 0) {
+		log_warning_errno(r, "Cannot open a socket to ask the kernel about gateways; "
+				     "keeping every connected route instead");
+		return;
+	}
+	netstate_set_gateway_questions(m->ns, true);
+}
+
 int mirror_new(sd_event *event, NetState *ns, const MirrorOptions *options,
 	       const MirrorCallbacks *callbacks, Mirror **ret)
 {
@@ -466,6 +512,7 @@ int mirror_new(sd_event *event, NetState *ns, const MirrorOptions *options,
 	r = open_socket(m);
 	if (r < 0)
 		return r;
+	start_asking(m);
 	*ret = TAKE_PTR(m);
 	return 0;
 }
@@ -475,6 +522,7 @@ Mirror *mirror_free(Mirror *m)
 	if (!m)
 		return NULL;
 	close_socket(m);
+	route_questions_free(m->questions);
 	sd_event_source_disable_unref(m->resync_timer);
 	sd_event_source_disable_unref(m->stall_timer);
 	sd_event_unref(m->event);
@@ -507,7 +555,8 @@ uint64_t mirror_next_full_sync(const Mirror *m)
 
 bool mirror_is_synced(const Mirror *m)
 {
-	return m->synced;
+	/* A gateway the kernel has not answered about yet has no verdict to tell. */
+	return m->synced && netstate_gateways_unanswered(m->ns) == 0;
 }
 
 bool mirror_is_dumping(const Mirror *m)

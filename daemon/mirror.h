@@ -2,7 +2,8 @@
 /*
  * The rtnetlink mirror: one socket subscribed to link, address and route groups, dumped once at
  * start and again (mark and sweep) whenever the copy may have drifted: ENOBUFS, an interrupted
- * dump, or the kernel's silent IPv4 flushes. Event-driven on sd-event; nothing polls.
+ * dump, or the kernel's silent IPv4 flushes. Event-driven on sd-event; nothing polls. It owns the
+ * questions about gateways (route-questions.h): the batch that brings or moves a gateway asks.
  */
 #pragma once
 
@@ -55,6 +56,7 @@ const MirrorCounters *mirror_counters(const Mirror *m);
 /* Full dumps completed so far, and the number a Reconcile asked now must wait for. */
 uint64_t mirror_full_syncs(const Mirror *m);
 uint64_t mirror_next_full_sync(const Mirror *m);
+/* A full dump completed, and the kernel has answered about every pod route's gateway. */
 bool mirror_is_synced(const Mirror *m);
 /* Reads what the kernel has sent and the model has not seen yet (a bounded amount), so that a
  * decision taken now is taken on the newest view: the enforcer asks before each delete. */

@@ -299,6 +299,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 		if (!link_attributes_equal(l, update))
 			result |= APPLY_CHANGED;
 		bool went_down = (l->flags & IFF_UP) && !(update->flags & IFF_UP);
+		uint32_t old_flags = l->flags;
 		bool renamed = strcmp(l->name, update->name) != 0;
 		if (renamed)
 			name_unlink(ns, l);
@@ -306,6 +307,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 		if (renamed)
 			name_link(ns, l);
 		memcpy(l->kind, update->kind, sizeof(l->kind));
+		l->tunnel_kind = link_is_tunnel(l);
 		l->flags = update->flags;
 		l->mtu = update->mtu;
 		l->master = update->master;
@@ -313,6 +315,9 @@ static int apply_link_new(NetState *ns, const Link *update)
 		l->generation = ns->generation;
 		if (went_down)
 			result |= flush_ipv4_of_link_down(ns, l);
+		/* Down, the kernel drops its routes without a word; up, routes may use it again. */
+		if ((l->flags ^ old_flags) & IFF_UP)
+			routeindex_queue_oif(ns->index, l->ifindex);
 		return result;
 	}
 
@@ -330,6 +335,7 @@ static int apply_link_new(NetState *ns, const Link *update)
 	if (!l)
 		return -ENOMEM;
 	*l = *update;
+	l->tunnel_kind = link_is_tunnel(l);
 	l->addresses = NULL;
 	l->routes = NULL;
 	l->n_addresses = 0;
@@ -386,7 +392,7 @@ static unsigned index_flags(const NetState *ns, const Route *r)
 		return 0;
 	for (size_t i = 0; i < r->n_nexthops; i++) {
 		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
-		if (!l || link_is_tunnel(l))
+		if (!l || l->tunnel_kind)
 			flags |= ROUTE_INDEX_POD_TUNNEL;
 		if (r->nexthops[i].gw_family)
 			gateway = true;
@@ -502,6 +508,7 @@ static size_t remove_link_at(NetState *ns, size_t pos)
 	uint32_t ifindex = ns->links[pos]->ifindex;
 	size_t removed = 1;
 
+	routeindex_queue_oif(ns->index, ifindex);
 	remove_link_routes_where(ns, ns->links[pos], route_through, &ifindex, &removed);
 	name_unlink(ns, ns->links[pos]);
 	link_free(ns->links[pos]);
@@ -541,6 +548,11 @@ static int apply_addr(NetState *ns, uint32_t ifindex, const LinkAddress *update,
 		return 0; /* the link's own deletion already took its addresses */
 
 	LinkAddress *a = find_address(l, &update->prefix);
+	InAddr any = {};
+	/* An address takes its prefix route with it, or brings one: any gateway of its family may
+	 * be reached otherwise now. Addresses change rarely; gateways are re-asked, not walked. */
+	if (add != (a != NULL))
+		routeindex_queue_within(ns->index, update->prefix.family, &any, 0);
 	if (!add) {
 		if (!a)
 			return 0;
@@ -665,13 +677,17 @@ bool netstate_route_is_kept(const NetState *ns, const Route *r)
 			return true;
 	for (size_t i = 0; i < r->n_nexthops; i++) {
 		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
-		if (l && link_is_tunnel(l))
+		if (l && l->tunnel_kind)
 			return true;
 		if (r->nexthops[i].gw_family)
 			has_gateway = true;
 	}
-	/* Connected: reached on the device itself, as the prefix routes of the node's addresses. */
-	return r->type == RTN_UNICAST && r->n_nexthops > 0 && !has_gateway;
+	/* Connected: reached on the device itself, as the prefix routes of the node's addresses.
+	 * When the kernel answers for gateways, only those prefix routes are kept: they make the
+	 * common node's verdicts plain to read in the model, and cost one route per address. */
+	if (r->type != RTN_UNICAST || r->n_nexthops == 0 || has_gateway)
+		return false;
+	return !routeindex_asking(ns->index) || r->protocol == RTPROT_KERNEL;
 }
 
 static uint64_t *other_counter(NetState *ns, const Route *r)
@@ -804,8 +820,14 @@ int netstate_apply(NetState *ns, const RtnlMessage *m)
 	case RTNL_ADDR_DEL:
 		return apply_addr(ns, m->addr_ifindex, &m->address, m->kind == RTNL_ADDR_NEW);
 	case RTNL_ROUTE_NEW:
-		return apply_route_new(ns, &m->route, m->replace, m->notification);
 	case RTNL_ROUTE_DEL:
+		/* Kept or not, the route may now be the one a gateway inside it goes by. A dump
+		 * reply does not ask: the sweep that ends the dump re-asks every gateway. */
+		if (m->notification)
+			routeindex_queue_within(ns->index, m->route.family, &m->route.dst,
+						m->route.dst_len);
+		if (m->kind == RTNL_ROUTE_NEW)
+			return apply_route_new(ns, &m->route, m->replace, m->notification);
 		return apply_route_del(ns, &m->route, m->notification);
 	case RTNL_IGNORED:
 		break;
@@ -865,6 +887,12 @@ size_t netstate_sweep(NetState *ns, SyncScope scope)
 		}
 	StaleRoutes stale = {ns->generation, scope};
 	remove_routes_where(ns, route_is_stale, &stale, &removed);
+	/* A resync means changes were missed: whatever covers a gateway may have moved. */
+	InAddr any = {};
+	if (scope & SYNC_ROUTES4)
+		routeindex_queue_within(ns->index, AF_INET, &any, 0);
+	if (scope & SYNC_ROUTES6)
+		routeindex_queue_within(ns->index, AF_INET6, &any, 0);
 	ns->syncing = 0;
 	return removed;
 }
@@ -950,7 +978,39 @@ const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr)
 
 uint32_t netstate_connected_ifindex(const NetState *ns, int family, const InAddr *addr)
 {
-	return routeindex_connected_ifindex(ns->index, family, addr);
+	return routeindex_gateway_verdict(ns->index, family, addr);
+}
+
+void netstate_set_gateway_questions(NetState *ns, bool asking)
+{
+	routeindex_set_asking(ns->index, asking);
+}
+
+bool netstate_gateway_questions(const NetState *ns)
+{
+	return routeindex_asking(ns->index);
+}
+
+size_t netstate_take_gateway_questions(NetState *ns, GatewayQuestion *out, size_t max)
+{
+	return routeindex_take_questions(ns->index, out, max);
+}
+
+void netstate_requeue_gateway_questions(NetState *ns)
+{
+	InAddr any = {};
+	routeindex_queue_within(ns->index, AF_INET, &any, 0);
+	routeindex_queue_within(ns->index, AF_INET6, &any, 0);
+}
+
+int netstate_gateway_answer(NetState *ns, const GatewayAnswer *a)
+{
+	return routeindex_answer(ns->index, a) > 0 ? APPLY_CHANGED : 0;
+}
+
+uint64_t netstate_gateways_unanswered(const NetState *ns)
+{
+	return routeindex_unanswered(ns->index);
 }
 
 bool netstate_native_is(const NetState *ns, const Prefix *native)

@@ -45,6 +45,9 @@ typedef struct Link {
 	uint32_t mtu;
 	uint32_t master; /* ifindex of the bridge or bond it is enslaved to, 0 when none */
 	TunnelInfo tunnel;
+	/* link_is_tunnel(), kept by the model: every dumped route asks it, and comparing the kind
+	 * with each tunnel kind was a tenth of a million-route cold start. */
+	bool tunnel_kind;
 
 	LinkAddress *addresses;
 	size_t n_addresses;
@@ -96,6 +99,24 @@ typedef struct Route {
 	Nexthop *nexthops;
 } Route;
 
+/* A question for the kernel: which route does it use for this gateway? */
+typedef struct GatewayQuestion {
+	uint8_t family;
+	InAddr addr;
+} GatewayQuestion;
+
+/* The kernel's answer (RTM_GETROUTE for the one address, as `ip route get` asks). */
+typedef struct GatewayAnswer {
+	uint8_t family;
+	InAddr addr;
+	uint32_t connected_ifindex; /* reached without a gateway through this device, else 0 */
+	uint32_t oif;		    /* the device of the answer's route, 0 when none */
+	/* The address is the node's own (a local route answered): the kernel checks a gateway
+	 * against the main table, so the kept main table (it keeps the prefix routes of the node's
+	 * addresses) gives the verdict, as it does without questions. */
+	bool local;
+} GatewayAnswer;
+
 /* What a resync refreshes: objects of these classes not seen again are swept. */
 typedef enum SyncScope {
 	SYNC_LINKS = 1 << 0,
@@ -143,6 +164,25 @@ SyncScope netstate_counts_raced(const NetState *ns);
 
 bool netstate_route_is_kept(const NetState *ns, const Route *r);
 
+/*
+ * Asking the kernel about gateways (the daemon does; preflight and tests do not). Without it every
+ * connected route is kept, so that the kept routes decide whether a gateway is directly connected.
+ * With it, a connected route outside the native CIDRs is kept only when it is the prefix route of
+ * one of the node's own addresses (proto kernel): the others (a million scope-link /32s) are
+ * counted, and each pod route's gateway gets its verdict from the kernel's answer instead. Set it
+ * before the first dump; changing it later needs a routes resync, as a filter change does.
+ */
+void netstate_set_gateway_questions(NetState *ns, bool asking);
+bool netstate_gateway_questions(const NetState *ns);
+/* Takes up to max queued questions (netstate_apply() queues them). Returns how many. */
+size_t netstate_take_gateway_questions(NetState *ns, GatewayQuestion *out, size_t max);
+/* Queues every gateway again: answers were lost, or may be stale. */
+void netstate_requeue_gateway_questions(NetState *ns);
+/* Stores the kernel's answer. Returns APPLY_CHANGED when a verdict changed, else 0. */
+int netstate_gateway_answer(NetState *ns, const GatewayAnswer *a);
+/* Gateways without an answer yet: until they have one, a verdict would be a guess. */
+uint64_t netstate_gateways_unanswered(const NetState *ns);
+
 const Link *netstate_link(const NetState *ns, uint32_t ifindex);
 const Link *netstate_link_by_name(const NetState *ns, const char *name);
 /* Links in ifindex order. */
@@ -160,11 +200,11 @@ uint64_t netstate_routes_seen(const NetState *ns);
 int route_compare(const Route *a, const Route *b);
 
 /* The kept main-table unicast route that the kernel would use for addr (longest prefix, then lowest
- * metric); NULL when none. Since every connected route is kept, a NULL or a route with a gateway
- * both mean: not directly connected. */
+ * metric); NULL when none. */
 const Route *netstate_lookup(const NetState *ns, int family, const InAddr *addr);
-/* The device on which addr is directly connected according to the kept main table; 0 when it is
- * reached through a gateway or not at all. */
+/* The device on which addr is directly connected, 0 when it is reached through a gateway or not at
+ * all: for a pod route's gateway the verdict held (the kernel's answer when asking), otherwise
+ * the kept main table's. */
 uint32_t netstate_connected_ifindex(const NetState *ns, int family, const InAddr *addr);
 /* Whether the route filter's native CIDRs are exactly this one. */
 bool netstate_native_is(const NetState *ns, const Prefix *native);

@@ -19,6 +19,13 @@ typedef struct Gateway {
 	InAddr addr;
 	uint64_t refs;	  /* pod routes through it */
 	uint32_t ifindex; /* the verdict: connected on this device, or 0 */
+	/* The kernel's answer, when questions are asked: it replaces the verdict of the kept
+	 * routes, which miss the connected routes that are not kept. */
+	bool answered;
+	bool answer_local;   /* the node's own address: the kept routes decide (GatewayAnswer) */
+	uint32_t answer_oif; /* the device the answer went out of, through a gateway or not */
+	/* In the queue of questions to ask: no allocation, so that queueing cannot fail. */
+	struct Gateway *queue_next, **queue_pprev;
 } Gateway;
 
 /* Pod-route counts by their gateway's verdict. A node has few distinct verdicts: the NIC, 0. */
@@ -39,6 +46,15 @@ struct RouteIndex {
 	/* A verdict bucket could not be allocated: the counts may be wrong, so pod_routes_off()
 	 * answers "some" for good and evaluation takes the full walk, which needs no counts. */
 	bool degraded;
+	bool asking; /* verdicts come from the kernel's answers (routeindex_set_asking) */
+	/* Answered gateways per device their answer went out of, so that a link's change scans the
+	 * gateways only when some went out of it: a pod's veth coming and going must not cost a
+	 * walk over 5000 gateways. Same shape as the verdict counts. */
+	VerdictCount *oifs;
+	size_t n_oifs;
+	bool oifs_degraded;  /* a count could not be allocated: every link change scans */
+	Gateway *queue;	     /* gateways to ask about */
+	uint64_t unanswered; /* gateways never answered since asking began or since they came */
 };
 
 static unsigned family_slot(int family)
@@ -49,6 +65,63 @@ static unsigned family_slot(int family)
 static void free_gateway(void *value, void *userdata)
 {
 	free(value);
+}
+
+static void dequeue(Gateway *g)
+{
+	if (!g->queue_pprev)
+		return;
+	*g->queue_pprev = g->queue_next;
+	if (g->queue_next)
+		g->queue_next->queue_pprev = g->queue_pprev;
+	g->queue_next = NULL;
+	g->queue_pprev = NULL;
+}
+
+static void enqueue(RouteIndex *x, Gateway *g)
+{
+	if (!x->asking || g->queue_pprev)
+		return;
+	g->queue_next = x->queue;
+	if (x->queue)
+		x->queue->queue_pprev = &g->queue_next;
+	x->queue = g;
+	g->queue_pprev = &x->queue;
+}
+
+static VerdictCount *oif_count(RouteIndex *x, uint32_t ifindex, bool create)
+{
+	for (size_t i = 0; i < x->n_oifs; i++)
+		if (x->oifs[i].ifindex == ifindex)
+			return &x->oifs[i];
+	if (!create)
+		return NULL;
+	VerdictCount *grown = realloc(x->oifs, (x->n_oifs + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	x->oifs = grown;
+	x->oifs[x->n_oifs] = (VerdictCount){ifindex, 0};
+	return &x->oifs[x->n_oifs++];
+}
+
+/* The gateway's answer, and its count by device, go. */
+static void drop_answer(RouteIndex *x, Gateway *g)
+{
+	if (!g->answered)
+		return;
+	VerdictCount *c = oif_count(x, g->answer_oif, false);
+	if (c && c->refs > 0)
+		c->refs--;
+	g->answered = false;
+}
+
+/* A gateway about to be freed leaves the queue and the count of those not answered. */
+static void gateway_forget(RouteIndex *x, Gateway *g)
+{
+	dequeue(g);
+	if (x->asking && !g->answered)
+		x->unanswered--;
+	drop_answer(x, g);
 }
 
 int routeindex_new(RouteIndex **ret)
@@ -78,6 +151,7 @@ RouteIndex *routeindex_free(RouteIndex *x)
 		prefixtrie_free(x->gateways[f]);
 	}
 	free(x->verdicts);
+	free(x->oifs);
 	free(x);
 	return NULL;
 }
@@ -137,6 +211,13 @@ const Route *routeindex_lookup(const RouteIndex *x, int family, uint32_t table, 
 	return best;
 }
 
+uint32_t routeindex_gateway_verdict(const RouteIndex *x, int family, const InAddr *addr)
+{
+	const Gateway *g =
+	    prefixtrie_get(x->gateways[family_slot(family)], addr, family == AF_INET6 ? 128 : 32);
+	return g ? g->ifindex : routeindex_connected_ifindex(x, family, addr);
+}
+
 uint32_t routeindex_connected_ifindex(const RouteIndex *x, int family, const InAddr *addr)
 {
 	const Route *r = routeindex_lookup(x, family, RT_TABLE_MAIN, addr);
@@ -182,17 +263,30 @@ static int move_refs(RouteIndex *x, uint32_t from, uint32_t to, uint64_t refs)
 	return 0;
 }
 
-static void recompute_gateway(void *value, void *userdata)
+static void set_verdict(RouteIndex *x, Gateway *g, uint32_t ifindex)
 {
-	RouteIndex *x = userdata;
-	Gateway *g = value;
-	uint32_t ifindex = routeindex_connected_ifindex(x, g->family, &g->addr);
-
 	if (ifindex == g->ifindex)
 		return;
 	if (move_refs(x, g->ifindex, ifindex, g->refs) < 0)
 		x->degraded = true;
 	g->ifindex = ifindex;
+}
+
+/* The verdict of the kept routes, for gateways the kernel has not answered about. */
+static uint32_t kept_verdict(const RouteIndex *x, const Gateway *g)
+{
+	return routeindex_connected_ifindex(x, g->family, &g->addr);
+}
+
+static void recompute_gateway(void *value, void *userdata)
+{
+	RouteIndex *x = userdata;
+	Gateway *g = value;
+
+	/* An answered gateway keeps its answer until the next one: the change that moved it
+	 * queued the question (routeindex_queue_within). */
+	if (!g->answered || g->answer_local)
+		set_verdict(x, g, kept_verdict(x, g));
 }
 
 /* A main-table route appeared or went: only the gateways inside its prefix can change verdict. */
@@ -215,16 +309,21 @@ static int gateway_ref(RouteIndex *x, const Nexthop *nh)
 			return -ENOMEM;
 		g->family = nh->gw_family;
 		g->addr = nh->gw;
-		g->ifindex = routeindex_connected_ifindex(x, g->family, &g->addr);
+		g->ifindex = kept_verdict(x, g);
 		if (prefixtrie_set(t, &g->addr, bits, g) < 0) {
 			free(g);
 			return -ENOMEM;
 		}
+		if (x->asking)
+			x->unanswered++;
+		enqueue(x, g);
 	}
 	VerdictCount *v = verdict_count(x, g->ifindex, true);
 	if (!v) {
-		if (g->refs == 0)
+		if (g->refs == 0) {
+			gateway_forget(x, g);
 			free(prefixtrie_remove(t, &g->addr, bits));
+		}
 		return -ENOMEM;
 	}
 	v->refs++;
@@ -245,8 +344,10 @@ static void gateway_unref(RouteIndex *x, const Nexthop *nh)
 	if (v)
 		v->refs--;
 	x->pod_gateway_refs--;
-	if (--g->refs == 0)
+	if (--g->refs == 0) {
+		gateway_forget(x, g);
 		free(prefixtrie_remove(t, &g->addr, bits));
+	}
 }
 
 static bool first_gateway_resolvable(const Route *r)
@@ -339,4 +440,123 @@ uint64_t routeindex_pod_routes_off(const RouteIndex *x, uint32_t ifindex)
 uint64_t routeindex_pod_routes_via_tunnel(const RouteIndex *x)
 {
 	return x->pod_tunnel;
+}
+
+/* ---- questions to the kernel ---- */
+
+static void start_asking(void *value, void *userdata)
+{
+	RouteIndex *x = userdata;
+	Gateway *g = value;
+
+	drop_answer(x, g);
+	x->unanswered++;
+	enqueue(x, g);
+}
+
+static void stop_asking(void *value, void *userdata)
+{
+	RouteIndex *x = userdata;
+	Gateway *g = value;
+
+	dequeue(g);
+	drop_answer(x, g);
+	set_verdict(x, g, kept_verdict(x, g));
+}
+
+void routeindex_set_asking(RouteIndex *x, bool asking)
+{
+	InAddr any = {};
+
+	if (x->asking == asking)
+		return;
+	x->unanswered = 0;
+	x->asking = asking;
+	for (int f = 0; f < 2; f++)
+		prefixtrie_foreach_within(x->gateways[f], &any, 0,
+					  asking ? start_asking : stop_asking, x);
+}
+
+bool routeindex_asking(const RouteIndex *x)
+{
+	return x->asking;
+}
+
+static void queue_gateway(void *value, void *userdata)
+{
+	enqueue(userdata, value);
+}
+
+void routeindex_queue_within(RouteIndex *x, int family, const InAddr *addr, uint8_t len)
+{
+	if (x->asking)
+		prefixtrie_foreach_within(x->gateways[family_slot(family)], addr, len,
+					  queue_gateway, x);
+}
+
+typedef struct OifQueue {
+	RouteIndex *x;
+	uint32_t ifindex;
+} OifQueue;
+
+static void queue_if_through(void *value, void *userdata)
+{
+	OifQueue *q = userdata;
+	Gateway *g = value;
+
+	if (g->answered && g->answer_oif == q->ifindex)
+		enqueue(q->x, g);
+}
+
+void routeindex_queue_oif(RouteIndex *x, uint32_t ifindex)
+{
+	OifQueue q = {x, ifindex};
+	InAddr any = {};
+	const VerdictCount *c = oif_count(x, ifindex, false);
+
+	if (!x->asking || (!x->oifs_degraded && (!c || c->refs == 0)))
+		return;
+	for (int f = 0; f < 2; f++)
+		prefixtrie_foreach_within(x->gateways[f], &any, 0, queue_if_through, &q);
+}
+
+size_t routeindex_take_questions(RouteIndex *x, GatewayQuestion *out, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && x->queue) {
+		Gateway *g = x->queue;
+		dequeue(g);
+		out[n++] = (GatewayQuestion){g->family, g->addr};
+	}
+	return n;
+}
+
+int routeindex_answer(RouteIndex *x, const GatewayAnswer *a)
+{
+	Gateway *g = prefixtrie_get(x->gateways[family_slot(a->family)], &a->addr,
+				    a->family == AF_INET6 ? 128 : 32);
+	uint32_t before;
+
+	if (!x->asking || !g)
+		return 0; /* the gateway went while the question was out */
+	before = g->ifindex;
+	if (!g->answered)
+		x->unanswered--;
+	drop_answer(x, g);
+	VerdictCount *c = oif_count(x, a->oif, true);
+	if (c)
+		c->refs++;
+	else
+		x->oifs_degraded = true;
+	g->answered = true;
+	g->answer_local = a->local;
+	g->answer_oif = a->oif;
+	set_verdict(x, g, a->local ? kept_verdict(x, g) : a->connected_ifindex);
+	return before != g->ifindex;
+}
+
+uint64_t routeindex_unanswered(const RouteIndex *x)
+{
+	return x->asking ? x->unanswered : 0;
 }

@@ -42,6 +42,30 @@ const Route *routeindex_lookup(const RouteIndex *x, int family, uint32_t table, 
  * reached through a gateway or not at all. */
 uint32_t routeindex_connected_ifindex(const RouteIndex *x, int family, const InAddr *addr);
 
+/* The verdict held for a pod route's gateway (the kernel's answer when one is held), or for any
+ * other address the verdict of the kept routes. */
+uint32_t routeindex_gateway_verdict(const RouteIndex *x, int family, const InAddr *addr);
+
+/*
+ * Questions to the kernel. With asking on, a gateway's verdict is the kernel's answer about it
+ * (RTM_GETROUTE), because the routes that would decide it may not be kept. A gateway is queued
+ * when it appears and when something that may move its covering route happens; the caller takes
+ * the queue, asks, and hands the answers back. Turning asking off drops the answers.
+ */
+void routeindex_set_asking(RouteIndex *x, bool asking);
+bool routeindex_asking(const RouteIndex *x);
+/* Queues the gateways inside addr/len: a route with that prefix appeared, went or changed. */
+void routeindex_queue_within(RouteIndex *x, int family, const InAddr *addr, uint8_t len);
+/* Queues the answered gateways whose answer went out of ifindex: it went down, up or away. */
+void routeindex_queue_oif(RouteIndex *x, uint32_t ifindex);
+/* Takes up to max queued questions, oldest change last. Returns how many. */
+size_t routeindex_take_questions(RouteIndex *x, GatewayQuestion *out, size_t max);
+/* Stores an answer. Returns 1 when the gateway's verdict changed, else 0 (also when the gateway
+ * is no longer known). */
+int routeindex_answer(RouteIndex *x, const GatewayAnswer *a);
+/* Gateways known and never answered while asking: a verdict about them would be a guess. */
+uint64_t routeindex_unanswered(const RouteIndex *x);
+
 /* Pod routes whose gateway is not directly connected on ifindex (at least 1 when the counts could
  * not be kept for lack of memory). */
 uint64_t routeindex_pod_routes_off(const RouteIndex *x, uint32_t ifindex);

@@ -122,7 +122,10 @@ def kernel_routes(netns, links, native, peers):
             else:
                 hops = []
             through_tunnel = any(links.get(h["dev"], {}).get("kind") in TUNNEL_KINDS for h in hops)
-            connected = rtype == RTN_UNICAST and hops and not any(h["gateway"] for h in hops)
+            # routeguardd asks the kernel about gateways, so of the connected routes outside the
+            # native CIDR it keeps only the prefix routes of its addresses (proto kernel = 2)
+            connected = (rtype == RTN_UNICAST and hops and not any(h["gateway"] for h in hops)
+                         and number(r.get("protocol"), 3) == 2)
             keep = rtype in KEPT_TYPES and (
                 net.length == 0
                 or any(net.overlaps(n) for n in native)

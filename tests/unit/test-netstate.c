@@ -54,17 +54,17 @@ static void test_route_filter(void **state)
 		uint32_t ifindex;
 		bool kept;
 	} cases[] = {
-		{"0.0.0.0/0", "10.0.0.1", 2, true},	     /* default */
-		{"10.42.1.0/24", "10.42.1.0", 3, true},	     /* into the native CIDR */
-		{"10.0.0.0/8", "10.0.0.1", 2, true},	     /* overlaps the native CIDR */
-		{"10.43.0.0/16", "10.0.0.1", 2, false},	     /* beside it */
-		{"192.168.7.0/24", "10.0.0.1", 2, true},     /* covers a peer */
-		{"192.168.8.0/24", "10.0.0.1", 2, false},    /* does not */
-		{"172.16.0.0/12", "172.16.0.1", 3, true},    /* through a tunnel device */
-		{"10.0.0.0/24", "", 2, true},		     /* connected */
-		{"100.64.0.1/32", "10.0.0.1", 2, false},     /* one of a million */
-		{"2001:db8::/64", "", 2, true},		     /* connected IPv6 */
-		{"2001:db8:1::/64", "fe80::1", 2, false},    /* IPv6 via a gateway */
+	    {"0.0.0.0/0", "10.0.0.1", 2, true},	      /* default */
+	    {"10.42.1.0/24", "10.42.1.0", 3, true},   /* into the native CIDR */
+	    {"10.0.0.0/8", "10.0.0.1", 2, true},      /* overlaps the native CIDR */
+	    {"10.43.0.0/16", "10.0.0.1", 2, false},   /* beside it */
+	    {"192.168.7.0/24", "10.0.0.1", 2, true},  /* covers a peer */
+	    {"192.168.8.0/24", "10.0.0.1", 2, false}, /* does not */
+	    {"172.16.0.0/12", "172.16.0.1", 3, true}, /* through a tunnel device */
+	    {"10.0.0.0/24", "", 2, true},	      /* connected */
+	    {"100.64.0.1/32", "10.0.0.1", 2, false},  /* one of a million */
+	    {"2001:db8::/64", "", 2, true},	      /* connected IPv6 */
+	    {"2001:db8:1::/64", "fe80::1", 2, false}, /* IPv6 via a gateway */
 	};
 	NetState *ns = node();
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -108,7 +108,8 @@ static void test_vanished_link_takes_its_routes(void **state)
 	assert_int_equal(add_route(ns, "10.42.1.0/24", "10.42.1.0", 3), APPLY_CHANGED);
 	assert_int_equal(add_route(ns, "10.42.2.0/24", "10.42.2.0", 3), APPLY_CHANGED);
 	assert_int_equal(add_route(ns, "10.42.3.0/24", "10.0.0.3", 2), APPLY_CHANGED);
-	assert_int_equal(add_route(ns, "100.64.0.1/32", "10.42.2.0", 3), APPLY_CHANGED); /* tunnel */
+	assert_int_equal(add_route(ns, "100.64.0.1/32", "10.42.2.0", 3),
+			 APPLY_CHANGED); /* tunnel */
 	assert_int_equal(add_route(ns, "100.64.0.2/32", "10.0.0.3", 2), 0);
 	assert_int_equal(netstate_routes_kept(ns), 4);
 
@@ -222,7 +223,8 @@ static void test_pod_route_counts_follow_changes(void **state)
 	assert_int_equal(add_route(ns, "10.42.3.0/24", "10.0.5.1", 2), APPLY_CHANGED);
 	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
 	assert_int_equal(netstate_pod_routes_off(ns, 4), 3);
-	assert_int_equal(netstate_connected_ifindex(ns, AF_INET, &(InAddr){.bytes = {10, 0, 5, 1}}), 2);
+	assert_int_equal(netstate_connected_ifindex(ns, AF_INET, &(InAddr){.bytes = {10, 0, 5, 1}}),
+			 2);
 
 	/* a more specific connected route on cni0 takes 10.0.5.1, and both routes through it */
 	assert_int_equal(add_route(ns, "10.0.5.0/24", "", 4), APPLY_CHANGED);
@@ -251,8 +253,8 @@ static void test_pod_route_counts_follow_changes(void **state)
 	assert_int_equal(prefix_parse("10.99.0.0/16", &other), 0);
 	assert_int_equal(netstate_set_route_filter(ns, &other, 1, NULL, 0), 0);
 	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
-	assert_false(netstate_native_is(ns, &(Prefix){.family = AF_INET, .len = 16,
-						       .addr.bytes = {10, 42}}));
+	assert_false(netstate_native_is(
+	    ns, &(Prefix){.family = AF_INET, .len = 16, .addr.bytes = {10, 42}}));
 	assert_true(netstate_native_is(ns, &other));
 	netstate_free(ns);
 }
@@ -312,7 +314,7 @@ static void test_pod_route_counts_match_a_scan(void **state)
 {
 	NetState *ns = node();
 	unsigned seed = 7;
-	static const char *const devices_routes[] = {"10.0.0.0/16", "10.0.0.0/24", "10.0.1.0/24",
+	static const char *const devices_routes[] = {"10.0.0.0/16",   "10.0.0.0/24", "10.0.1.0/24",
 						     "10.0.1.128/25", "10.0.1.7/32", "0.0.0.0/0"};
 	char dst[32], gw[32];
 
@@ -339,7 +341,8 @@ static void test_pod_route_counts_match_a_scan(void **state)
 			netstate_foreach_route(ns, count_off, &o);
 			assert_int_equal(netstate_pod_routes_off(ns, ifindex), o.off);
 		}
-		InAddr probe = {.bytes = {10, 0, (uint8_t)((r >> 12) % 2), (uint8_t)((r >> 13) % 256)}};
+		InAddr probe = {
+		    .bytes = {10, 0, (uint8_t)((r >> 12) % 2), (uint8_t)((r >> 13) % 256)}};
 		assert_int_equal(netstate_connected_ifindex(ns, AF_INET, &probe),
 				 scanned_connected(ns, AF_INET, &probe));
 	}
@@ -430,7 +433,7 @@ static void test_mark_and_sweep(void **state)
 	assert_int_equal(add_link(ns, 4, "cni0", "bridge", IFF_UP), 0);
 	assert_int_equal(add_route(ns, "10.42.2.0/24", "10.0.0.2", 2), 0);
 	assert_int_equal(netstate_sweep(ns, SYNC_ALL), 2); /* flannel.1 and its route */
-	assert_int_equal(netstate_routes_seen(ns), 1); /* the counted one was not seen again */
+	assert_int_equal(netstate_routes_seen(ns), 1);	   /* the counted one was not seen again */
 	assert_null(netstate_link(ns, 3));
 	assert_int_equal(netstate_routes_kept(ns), 1);
 
@@ -543,22 +546,181 @@ static void test_captured_dump_then_events(void **state)
 	netstate_free(ns);
 }
 
+/* Gateways queued for a question, as "a.b.c.d" lines sorted, "" when none. */
+static char *questions(NetState *ns)
+{
+	GatewayQuestion q[64];
+	size_t n = netstate_take_gateway_questions(ns, q, ELEMENTSOF(q));
+	static char text[64 * INET6_ADDRSTRLEN];
+	char lines[64][INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++)
+		inet_ntop(q[i].family, &q[i].addr, lines[i], sizeof(lines[i]));
+	qsort(lines, n, sizeof(lines[0]), (int (*)(const void *, const void *))strcmp);
+	text[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		strcat(text, lines[i]);
+		strcat(text, i + 1 < n ? " " : "");
+	}
+	return text;
+}
+
+static void answer(NetState *ns, const char *gw, uint32_t connected, uint32_t oif, int expected)
+{
+	GatewayAnswer a = {.family = AF_INET, .connected_ifindex = connected, .oif = oif};
+	assert_int_equal(inet_pton(AF_INET, gw, &a.addr), 1);
+	assert_int_equal(netstate_gateway_answer(ns, &a), expected);
+}
+
+static void notify_route(NetState *ns, RtnlKind kind, const char *dst, const char *gw,
+			 uint32_t ifindex)
+{
+	build_route(kind, dst, gw, ifindex);
+	msg.notification = true;
+	assert_true(netstate_apply(ns, &msg) >= 0);
+}
+
+/* With questions on, a connected route outside the native CIDR is kept only when it is the prefix
+ * route of an address (proto kernel): the million scope-link /32s of a BGP node are counted. */
+static void test_questions_keep_fewer_connected_routes(void **state)
+{
+	NetState *ns = node();
+
+	netstate_set_gateway_questions(ns, true);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "", 2);
+	assert_false(netstate_route_is_kept(ns, &msg.route));
+	msg.route.protocol = RTPROT_KERNEL;
+	assert_true(netstate_route_is_kept(ns, &msg.route));
+	build_route(RTNL_ROUTE_NEW, "10.42.0.5/32", "", 4); /* a pod's route: inside native */
+	assert_true(netstate_route_is_kept(ns, &msg.route));
+	netstate_set_gateway_questions(ns, false);
+	build_route(RTNL_ROUTE_NEW, "100.64.0.1/32", "", 2);
+	assert_true(netstate_route_is_kept(ns, &msg.route)); /* preflight keeps them all */
+	netstate_free(ns);
+}
+
+/* Which gateways are asked about again: those a change may have moved, and only those. */
+static void test_questions_follow_changes(void **state)
+{
+	NetState *ns = node();
+
+	netstate_set_gateway_questions(ns, true);
+	assert_int_equal(add_route(ns, "10.42.1.0/24", "10.0.0.1", 2), APPLY_CHANGED);
+	assert_int_equal(add_route(ns, "10.42.2.0/24", "10.0.0.1", 2), APPLY_CHANGED);
+	assert_int_equal(add_route(ns, "10.42.3.0/24", "10.1.0.1", 2), APPLY_CHANGED);
+	/* a new gateway is asked about once, however many routes go through it */
+	assert_string_equal(questions(ns), "10.0.0.1 10.1.0.1");
+	assert_string_equal(questions(ns), "");
+	assert_int_equal(netstate_gateways_unanswered(ns), 2);
+	/* no verdict for the gateways yet: not synced for evaluation (mirror_is_synced) */
+	answer(ns, "10.0.0.1", 2, 2, APPLY_CHANGED); /* the verdict moves from "not connected" */
+	assert_int_equal(netstate_gateways_unanswered(ns), 1);
+	answer(ns, "10.1.0.1", 0, 2, 0);
+	assert_int_equal(netstate_gateways_unanswered(ns), 0);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 1);
+	assert_int_equal(netstate_connected_ifindex(ns, AF_INET, &(InAddr){.bytes = {10, 0, 0, 1}}),
+			 2);
+	/* an answer for a gateway no pod route uses any more changes nothing */
+	answer(ns, "10.9.9.9", 2, 2, 0);
+
+	/* a route notification, kept or not, asks about the gateways inside it, only those */
+	notify_route(ns, RTNL_ROUTE_NEW, "10.1.0.0/16", "", 2); /* scope link, not kept */
+	assert_string_equal(questions(ns), "10.1.0.1");
+	notify_route(ns, RTNL_ROUTE_NEW, "100.64.0.0/10", "10.0.0.254", 2);
+	assert_string_equal(questions(ns), "");
+	notify_route(ns, RTNL_ROUTE_DEL, "10.0.0.0/8", "10.0.0.254", 2);
+	assert_string_equal(questions(ns), "10.0.0.1 10.1.0.1");
+	/* the answer held stays until the new one: the kernel's view of a moment ago */
+	answer(ns, "10.1.0.1", 2, 2, APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
+
+	/* a dumped route does not ask; the sweep ending the dump asks about all */
+	netstate_begin_sync(ns, SYNC_ROUTES4);
+	assert_int_equal(add_route(ns, "10.0.0.0/24", "", 2), 0);
+	assert_int_equal(add_route(ns, "10.42.1.0/24", "10.0.0.1", 2), 0);
+	assert_int_equal(add_route(ns, "10.42.2.0/24", "10.0.0.1", 2), 0);
+	assert_int_equal(add_route(ns, "10.42.3.0/24", "10.1.0.1", 2), 0);
+	assert_string_equal(questions(ns), "");
+	netstate_sweep(ns, SYNC_ROUTES4);
+	assert_string_equal(questions(ns), "10.0.0.1 10.1.0.1");
+
+	/* a link going down asks about the gateways whose answer went out of it, only those */
+	assert_int_equal(add_link(ns, 5, "eth1", "", IFF_UP), APPLY_CHANGED);
+	answer(ns, "10.1.0.1", 0, 5, APPLY_CHANGED); /* now via a router on eth1 */
+	answer(ns, "10.0.0.1", 2, 2, 0);
+	assert_int_equal(add_link(ns, 4, "cni0", "bridge", 0), APPLY_CHANGED);
+	assert_string_equal(questions(ns), "");
+	assert_int_equal(add_link(ns, 5, "eth1", "", 0), APPLY_CHANGED);
+	assert_string_equal(questions(ns), "10.1.0.1");
+	assert_int_equal(del_link(ns, 5), APPLY_CHANGED);
+	assert_string_equal(questions(ns), "10.1.0.1");
+	/* an address of their family asks about all of them */
+	nb_addr(ns, 4, "2001:db8::1/64");
+	assert_string_equal(questions(ns), "");
+	nb_addr(ns, 4, "10.5.0.1/24");
+	assert_string_equal(questions(ns), "10.0.0.1 10.1.0.1");
+
+	/* the last route through a gateway takes it out of the queue and the unanswered count */
+	assert_int_equal(add_route(ns, "10.42.4.0/24", "10.2.0.1", 2), APPLY_CHANGED);
+	assert_int_equal(netstate_gateways_unanswered(ns), 1);
+	assert_int_equal(del_route(ns, "10.42.4.0/24", "10.2.0.1", 2), APPLY_CHANGED);
+	assert_int_equal(netstate_gateways_unanswered(ns), 0);
+	assert_string_equal(questions(ns), "");
+
+	/* questions off (the socket is gone): the kept routes decide again */
+	netstate_set_gateway_questions(ns, false);
+	assert_int_equal(netstate_gateways_unanswered(ns), 0);
+	assert_int_equal(netstate_connected_ifindex(ns, AF_INET, &(InAddr){.bytes = {10, 0, 0, 1}}),
+			 0);
+	assert_int_equal(netstate_pod_routes_off(ns, 2),
+			 3); /* no kept connected route covers them */
+	/* on again: every gateway is unanswered and asked */
+	netstate_set_gateway_questions(ns, true);
+	assert_int_equal(netstate_gateways_unanswered(ns), 2);
+	assert_string_equal(questions(ns), "10.0.0.1 10.1.0.1");
+	netstate_free(ns);
+}
+
+/* A gateway that is the node's own address: the kernel answers with a local route; the kept main
+ * table (which holds the address's prefix route) decides, as the kernel does for gateways. */
+static void test_questions_local_answer(void **state)
+{
+	NetState *ns = node();
+
+	netstate_set_gateway_questions(ns, true);
+	build_route(RTNL_ROUTE_NEW, "192.168.1.0/24", "", 2);
+	msg.route.protocol = RTPROT_KERNEL;
+	assert_int_equal(netstate_apply(ns, &msg), APPLY_CHANGED);
+	assert_int_equal(add_route(ns, "10.42.2.0/24", "192.168.1.2", 2), APPLY_CHANGED);
+	GatewayAnswer a = {
+	    .family = AF_INET, .addr.bytes = {192, 168, 1, 2}, .oif = 1, .local = true};
+	assert_int_equal(netstate_gateway_answer(ns, &a),
+			 0); /* the kept verdict already said eth0 */
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 0);
+	assert_int_equal(del_route(ns, "192.168.1.0/24", "", 2), APPLY_CHANGED);
+	assert_int_equal(netstate_pod_routes_off(ns, 2), 1);
+	netstate_free(ns);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route_filter),
-		cmocka_unit_test(test_counting_routes_not_kept),
-		cmocka_unit_test(test_notification_racing_a_dump_asks_for_a_recount),
-		cmocka_unit_test(test_pod_route_counts_follow_changes),
-		cmocka_unit_test(test_pod_route_counts_match_a_scan),
-		cmocka_unit_test(test_links_by_name),
-		cmocka_unit_test(test_vanished_link_takes_its_routes),
-		cmocka_unit_test(test_replace_and_update),
-		cmocka_unit_test(test_silent_ipv4_flushes_are_flagged),
-		cmocka_unit_test(test_mark_and_sweep),
-		cmocka_unit_test(test_bridge_ports),
-		cmocka_unit_test(test_many_routes_stay_sorted_and_exact),
-		cmocka_unit_test(test_captured_dump_then_events),
+	    cmocka_unit_test(test_route_filter),
+	    cmocka_unit_test(test_counting_routes_not_kept),
+	    cmocka_unit_test(test_notification_racing_a_dump_asks_for_a_recount),
+	    cmocka_unit_test(test_pod_route_counts_follow_changes),
+	    cmocka_unit_test(test_pod_route_counts_match_a_scan),
+	    cmocka_unit_test(test_links_by_name),
+	    cmocka_unit_test(test_vanished_link_takes_its_routes),
+	    cmocka_unit_test(test_replace_and_update),
+	    cmocka_unit_test(test_silent_ipv4_flushes_are_flagged),
+	    cmocka_unit_test(test_mark_and_sweep),
+	    cmocka_unit_test(test_bridge_ports),
+	    cmocka_unit_test(test_many_routes_stay_sorted_and_exact),
+	    cmocka_unit_test(test_captured_dump_then_events),
+	    cmocka_unit_test(test_questions_keep_fewer_connected_routes),
+	    cmocka_unit_test(test_questions_follow_changes),
+	    cmocka_unit_test(test_questions_local_answer),
 	};
 	return unit_main(argc, argv, tests);
 }
