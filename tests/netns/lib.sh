@@ -40,6 +40,9 @@ daemon_stop() {
 
 cleanup() {
 	local rc=$? status=0
+	# Stuck FUSE mounts fail first: no thread of routeguardd (nor LeakSanitizer's exit check) waits
+	# on one, and their servers, in routeguardd's mount namespace, hold a mount of the netns.
+	fuse_release
 	if [[ -n $DAEMON_PID ]]; then
 		daemon_stop || status=$?
 		if ((rc == 0 && status != 0)); then
