@@ -150,6 +150,8 @@ static bool route_covers_peer(const NetState *ns, const Route *r)
 	Prefix dst = {.family = r->family, .len = r->dst_len};
 	size_t size = inaddr_size(r->family);
 
+	if (ns->n_peers == 0)
+		return false;
 	/* The kernel zeroes the bits past the length, but a forged message need not. */
 	for (size_t i = 0; i < size; i++) {
 		unsigned bits = r->dst_len > i * 8 ? r->dst_len - (unsigned)i * 8 : 0;
@@ -731,17 +733,13 @@ bool netstate_route_is_kept(const NetState *ns, const Route *r)
 	return !routeindex_asking(ns->index) || r->protocol == RTPROT_KERNEL;
 }
 
-static uint64_t *other_counter(NetState *ns, const Route *r)
+/* A counted route is counted on the link of its first nexthop; a dump of a million of them
+ * looks that link up once per route, not once per counter. */
+static void count_other(NetState *ns, const Route *r, int delta)
 {
 	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
 	unsigned f = family_index(r->family);
-	return l ? &l->routes_other[f] : &ns->routes_other_unlinked[f];
-}
-
-static void count_other(NetState *ns, const Route *r, int delta)
-{
-	uint64_t *counter = other_counter(ns, r);
-	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
+	uint64_t *counter = l ? &l->routes_other[f] : &ns->routes_other_unlinked[f];
 
 	if (delta < 0 && *counter == 0)
 		return;
