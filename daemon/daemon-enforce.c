@@ -36,8 +36,27 @@ static void announce(Daemon *d, CheckId check, const char *subject, Action resul
 	daemon_queue_action(d, check, subject, result, message, now);
 }
 
-/* at_once: from the netlink handler, on the kernel's newest word (daemon_enforce_new_link). */
-static void remove_device(Daemon *d, const Finding *f, bool at_once)
+/* The delete of link goes to the enforcer; what it answers comes back to daemon_on_removed(). */
+static void send_remove(Daemon *d, const Link *link, CheckId check, bool at_once)
+{
+	int r = -EBUSY;
+
+	if (at_once)
+		r = enforcer_remove_link_now(d->enforcer, link->ifindex, link->name, link->kind,
+					     check);
+	if (r == -EBUSY)
+		r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind, check);
+	if (r < 0) {
+		char message[256];
+		snprintf(message, sizeof(message), "Could not queue the delete of %s: %s",
+			 link->name, strerror(-r));
+		announce(d, check, link->name, ACTION_FAILED, message);
+		return;
+	}
+	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(check));
+}
+
+static void remove_device(Daemon *d, const Finding *f)
 {
 	const Link *link = netstate_link(d->netstate, f->ifindex);
 
@@ -47,43 +66,29 @@ static void remove_device(Daemon *d, const Finding *f, bool at_once)
 	    enforcer_link_pending(d->enforcer, link->ifindex) ||
 	    enforcer_name_pending(d->enforcer, link->name))
 		return; /* a pending name: decided again once its answer is in (on_removed) */
-	int r = -EBUSY;
-	if (at_once)
-		r = enforcer_remove_link_now(d->enforcer, link->ifindex, link->name, link->kind,
-					     f->check);
-	if (r == -EBUSY)
-		r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind,
-					 f->check);
-	if (r < 0) {
-		char message[256];
-		snprintf(message, sizeof(message), "Could not queue the delete of %s: %s",
-			 link->name, strerror(-r));
-		announce(d, f->check, f->subject, ACTION_FAILED, message);
-		return;
-	}
-	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(f->check));
+	send_remove(d, link, f->check, false);
 }
 
-void daemon_enforce_new_link(Daemon *d, uint32_t ifindex)
+void daemon_enforce_new_link(Daemon *d, const Link *link)
 {
-	const Link *link = netstate_link(d->netstate, ifindex);
 	uint64_t now = now_usec(CLOCK_REALTIME);
 
 	/* Only once a verdict with a native device exists: before it the model is half a view, and
 	 * nothing says which device must stay (daemon_may_send() holds deletes then too). */
-	if (!link || !d->verdict || !d->verdict->native_ifindex || !d->native_ifindex)
+	if (!d->verdict || !d->verdict->native_ifindex || !d->native_ifindex)
 		return;
 	History removals = tracker_history(d->tracker, now);
 	if (!enforce_remove_at_once(d->config, d->netstate, link, d->native_ifindex,
 				    d->verdict->phase.phase, &removals, &d->actions, now))
 		return;
-	char name[IFNAMSIZ];
-	snprintf(name, sizeof(name), "%s", link->name);
-	Finding f = {.check = CHECK_FLANNEL_DEVICE, .subject = name, .ifindex = ifindex};
-	log_debug("%s appeared and may be removed: deleting it before the evaluation", name);
-	/* remove_device() makes the last checks, and leaves a name whose delete is still awaiting
-	 * its answer to the evaluation: that removal is not counted in the history yet. */
-	remove_device(d, &f, mirror_notification_is_latest(d->mirror));
+	/* A name whose delete still awaits its answer is left to the evaluation: that removal is
+	 * not counted in the history yet (daemon_on_removed). */
+	if (enforcer_link_pending(d->enforcer, link->ifindex) ||
+	    enforcer_name_pending(d->enforcer, link->name))
+		return;
+	/* Not the newest word, or the enforcer busy: the senders take it, checked against the
+	 * model again when handed over (daemon_may_send()), by then with this link in it. */
+	send_remove(d, link, CHECK_FLANNEL_DEVICE, mirror_notification_is_latest(d->mirror));
 }
 
 int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userdata)
@@ -237,7 +242,7 @@ void daemon_enforce(Daemon *d, const Verdict *v)
 		switch (enforce_next_step(d->config->mode, f, &d->actions, now)) {
 		case REMEDIATION_REMOVE_DEVICE:
 			if (v->native_ifindex)
-				remove_device(d, f, false);
+				remove_device(d, f);
 			break;
 		case REMEDIATION_QUARANTINE_FILE:
 			quarantine(d, f);

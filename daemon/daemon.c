@@ -38,9 +38,9 @@ static void on_mirror_changed(Mirror *m, void *userdata)
 	daemon_schedule_evaluation(userdata);
 }
 
-static void on_link_appeared(Mirror *m, uint32_t ifindex, void *userdata)
+static void on_link_appeared(Mirror *m, const Link *link, void *userdata)
 {
-	daemon_enforce_new_link(userdata, ifindex);
+	daemon_enforce_new_link(userdata, link);
 }
 
 static void on_mirror_synced(Mirror *m, void *userdata)

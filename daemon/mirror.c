@@ -311,6 +311,8 @@ static void apply_message(Mirror *m, const struct nlmsghdr *nlh, bool dump_reply
 		m->counters.netlink_events++;
 	bool appeared = !dump_reply && m->scratch.kind == RTNL_LINK_NEW &&
 			!netstate_link(m->ns, m->scratch.link.ifindex);
+	if (appeared && m->callbacks.link_appeared)
+		m->callbacks.link_appeared(m, &m->scratch.link, m->callbacks.userdata);
 	r = netstate_apply(m->ns, &m->scratch);
 	if (r < 0) {
 		log_error_errno(r, "Failed to apply an rtnetlink message, resyncing");
@@ -319,8 +321,6 @@ static void apply_message(Mirror *m, const struct nlmsghdr *nlh, bool dump_reply
 	}
 	if (r & APPLY_IPV4_ROUTES_STALE)
 		schedule_resync(m, SYNC_ROUTES4, STALE_RESYNC_DELAY_USEC);
-	if (appeared && m->callbacks.link_appeared)
-		m->callbacks.link_appeared(m, m->scratch.link.ifindex, m->callbacks.userdata);
 	if ((r & APPLY_CHANGED) && m->callbacks.changed)
 		m->callbacks.changed(m, m->callbacks.userdata);
 }

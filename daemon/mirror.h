@@ -26,8 +26,9 @@ typedef struct Mirror Mirror;
 
 typedef struct MirrorCallbacks {
 	void (*changed)(Mirror *m, void *userdata); /* the model changed; called once per message */
-	/* A kernel notification added a link the model did not have; called before changed. */
-	void (*link_appeared)(Mirror *m, uint32_t ifindex, void *userdata);
+	/* A kernel notification adds a link the model does not have: link as the notification
+	 * says, before the model takes it in (a reactor's moment: the model's own work waits). */
+	void (*link_appeared)(Mirror *m, const Link *link, void *userdata);
 	void (*synced)(Mirror *m,
 		       void *userdata); /* a full dump completed and the model is exact */
 	void (*netconf_changed)(Mirror *m, void *userdata); /* IPv4 forwarding may have changed */

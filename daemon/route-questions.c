@@ -59,6 +59,11 @@ static int open_socket(RouteQuestions *q)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return negative_errno();
+	/* Connected to the kernel, the socket takes no datagram from another port: no local process
+	 * can forge a gateway's answer or fill the buffer (on_readable() checks the sender too). */
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	if (connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return negative_errno();
 	q->portid = mnl_socket_get_portid(q->nl);
 	if ((r = sd_event_add_io(q->event, &q->io, fd, EPOLLIN, on_readable, q)) < 0)
 		return r;

@@ -47,7 +47,8 @@ uint64_t enforce_backoff_end_usec(const Verdict *v, const History *removals, uin
  * Whether a link that has just appeared may be deleted at once, from the netlink handler, before
  * the evaluation of its batch: only when that evaluation would surely order its removal (a remove
  * rule matches, nothing protects it, no recreate backoff, no bridge with ports held back, no recent
- * failure). The never-removed check (device_may_be_removed()) is made on the model as it is now.
+ * failure). The never-removed check (device_may_be_removed()) is made on the model as it is now,
+ * which need not hold link yet (the daemon decides before the model takes the notification in).
  * A new link carries no route yet, so it cannot be the native device found from routes.
  * last_phase is the migration phase of the latest verdict: a node in the middle of the per-node
  * migration (PHASE_MIGRATING), or one with Cilium's overlay device beside the new link, may need a
