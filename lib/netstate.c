@@ -26,7 +26,7 @@ struct NetState {
 
 	Prefix *native;
 	size_t n_native;
-	Prefix *peers;
+	Prefix *peers; /* sorted by family, then address: see route_covers_peer() */
 	size_t n_peers;
 
 	uint32_t generation;
@@ -128,6 +128,48 @@ static int reindex_routes(NetState *ns)
 	return r;
 }
 
+/* Orders addresses by family, then as big-endian numbers: the addresses inside a prefix are then
+ * one run of the order, whatever the number of peers. */
+static int family_address_cmp(uint8_t family_a, const InAddr *a, uint8_t family_b, const InAddr *b)
+{
+	if (family_a != family_b)
+		return family_a < family_b ? -1 : 1;
+	return memcmp(a->bytes, b->bytes, inaddr_size(family_a));
+}
+
+static int peer_cmp(const void *a, const void *b)
+{
+	const Prefix *p = a, *q = b;
+	return family_address_cmp(p->family, &p->addr, q->family, &q->addr);
+}
+
+/* Whether a peer's address lies inside dst/len: the first peer at or after the prefix's lowest
+ * address is inside it when any is, so one binary search answers for 5000 peers. */
+static bool route_covers_peer(const NetState *ns, const Route *r)
+{
+	Prefix dst = {.family = r->family, .len = r->dst_len};
+	size_t size = inaddr_size(r->family);
+
+	if (ns->n_peers == 0)
+		return false;
+	/* The kernel zeroes the bits past the length, but a forged message need not. */
+	for (size_t i = 0; i < size; i++) {
+		unsigned bits = r->dst_len > i * 8 ? r->dst_len - (unsigned)i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+		dst.addr.bytes[i] = r->dst.bytes[i] & mask;
+	}
+	size_t lo = 0, hi = ns->n_peers;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const Prefix *p = &ns->peers[mid];
+		if (family_address_cmp(p->family, &p->addr, dst.family, &dst.addr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ns->n_peers && prefix_contains(&dst, ns->peers[lo].family, &ns->peers[lo].addr);
+}
+
 int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_native,
 			      const Prefix *peers, size_t n_peers)
 {
@@ -136,6 +178,8 @@ int netstate_set_route_filter(NetState *ns, const Prefix *native, size_t n_nativ
 	if (copy_prefixes(native, n_native, &native_copy) < 0 ||
 	    copy_prefixes(peers, n_peers, &peers_copy) < 0)
 		return -ENOMEM;
+	if (n_peers > 0)
+		qsort(peers_copy, n_peers, sizeof(*peers_copy), peer_cmp);
 	free(ns->native);
 	free(ns->peers);
 	ns->native = TAKE_PTR(native_copy);
@@ -672,9 +716,8 @@ bool netstate_route_is_kept(const NetState *ns, const Route *r)
 	for (size_t i = 0; i < ns->n_native; i++)
 		if (prefix_overlaps(&ns->native[i], &dst))
 			return true;
-	for (size_t i = 0; i < ns->n_peers; i++)
-		if (prefix_contains(&dst, ns->peers[i].family, &ns->peers[i].addr))
-			return true;
+	if (route_covers_peer(ns, r))
+		return true;
 	for (size_t i = 0; i < r->n_nexthops; i++) {
 		const Link *l = netstate_link(ns, r->nexthops[i].ifindex);
 		if (l && l->tunnel_kind)
@@ -690,17 +733,13 @@ bool netstate_route_is_kept(const NetState *ns, const Route *r)
 	return !routeindex_asking(ns->index) || r->protocol == RTPROT_KERNEL;
 }
 
-static uint64_t *other_counter(NetState *ns, const Route *r)
+/* A counted route is counted on the link of its first nexthop; a dump of a million of them
+ * looks that link up once per route, not once per counter. */
+static void count_other(NetState *ns, const Route *r, int delta)
 {
 	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
 	unsigned f = family_index(r->family);
-	return l ? &l->routes_other[f] : &ns->routes_other_unlinked[f];
-}
-
-static void count_other(NetState *ns, const Route *r, int delta)
-{
-	uint64_t *counter = other_counter(ns, r);
-	Link *l = r->n_nexthops > 0 ? link_mutable(ns, r->nexthops[0].ifindex) : NULL;
+	uint64_t *counter = l ? &l->routes_other[f] : &ns->routes_other_unlinked[f];
 
 	if (delta < 0 && *counter == 0)
 		return;

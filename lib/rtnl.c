@@ -29,47 +29,78 @@ int rtnl_next_message(const void *buf, size_t len, size_t *offset, const struct 
 	return 1;
 }
 
-typedef struct AttrTable {
-	const struct nlattr **tb;
-	uint16_t max;
-} AttrTable;
-
-static int collect_attr(const struct nlattr *attr, void *data)
+/* The first attribute at p, or NULL when none fits before end. Walks as libmnl's
+ * mnl_attr_for_each does (the same attributes, the walk ends without error at the first one that
+ * does not fit), but inline: a dump of a million routes made a library call per attribute. */
+static inline const struct nlattr *attr_at(const uint8_t *p, const uint8_t *end)
 {
-	AttrTable *t = data;
-	uint16_t type = mnl_attr_get_type(attr);
+	const struct nlattr *a = (const struct nlattr *)p;
 
-	/* Unknown (newer) attributes are skipped, not errors. */
-	if (type <= t->max)
-		t->tb[type] = attr;
-	return MNL_CB_OK;
+	if (end - p < (ptrdiff_t)sizeof(*a) || a->nla_len < sizeof(*a) || a->nla_len > end - p)
+		return NULL;
+	return a;
 }
+
+static inline const uint8_t *attr_after(const struct nlattr *a)
+{
+	return (const uint8_t *)a + NLA_ALIGN(a->nla_len);
+}
+
+static inline uint16_t attr_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+static inline size_t attr_len(const struct nlattr *a)
+{
+	return a->nla_len - NLA_HDRLEN;
+}
+
+static inline const void *attr_data(const struct nlattr *a)
+{
+	return (const uint8_t *)a + NLA_HDRLEN;
+}
+
+#define for_each_attr(a, start, end)                                                               \
+	for (const struct nlattr *a = attr_at((start), (end)); a; a = attr_at(attr_after(a), (end)))
 
 static size_t payload_len(const struct nlmsghdr *nlh)
 {
 	return nlh->nlmsg_len - NLMSG_HDRLEN;
 }
 
+/* The attributes after a message's fixed header; rtnl_decode() has checked that nlmsg_len is
+ * aligned, so the end is the message's end. */
+static const uint8_t *message_attrs(const struct nlmsghdr *nlh, size_t header_size)
+{
+	return (const uint8_t *)nlh + NLMSG_HDRLEN + NLMSG_ALIGN(header_size);
+}
+
+static const uint8_t *message_end(const struct nlmsghdr *nlh)
+{
+	return (const uint8_t *)nlh + NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+/* Unknown (newer) attributes are skipped, not errors; of two with one type, the last counts. */
+static void collect_attrs(const uint8_t *start, const uint8_t *end, const struct nlattr **tb,
+			  uint16_t max)
+{
+	memset(tb, 0, sizeof(*tb) * (max + 1u));
+	for_each_attr(a, start, end) if (attr_type(a) <= max) tb[attr_type(a)] = a;
+}
+
 static int parse_message_attrs(const struct nlmsghdr *nlh, size_t header_size,
 			       const struct nlattr **tb, uint16_t max)
 {
-	AttrTable t = {tb, max};
-
-	memset(tb, 0, sizeof(*tb) * (max + 1u));
 	if (payload_len(nlh) < header_size)
 		return -EBADMSG;
-	if (mnl_attr_parse(nlh, (unsigned)MNL_ALIGN(header_size), collect_attr, &t) < 0)
-		return -EBADMSG;
+	collect_attrs(message_attrs(nlh, header_size), message_end(nlh), tb, max);
 	return 0;
 }
 
 static int parse_nested_attrs(const struct nlattr *nest, const struct nlattr **tb, uint16_t max)
 {
-	AttrTable t = {tb, max};
-
-	memset(tb, 0, sizeof(*tb) * (max + 1u));
-	if (mnl_attr_parse_nested(nest, collect_attr, &t) < 0)
-		return -EBADMSG;
+	collect_attrs(attr_data(nest), (const uint8_t *)nest + nest->nla_len, tb, max);
 	return 0;
 }
 
@@ -106,10 +137,10 @@ static int attr_address(const struct nlattr *a, int family, InAddr *ret)
 {
 	size_t n = inaddr_size(family);
 
-	if (mnl_attr_get_payload_len(a) != n)
+	if (attr_len(a) != n)
 		return -EBADMSG;
 	memset(ret, 0, sizeof(*ret));
-	memcpy(ret->bytes, mnl_attr_get_payload(a), n);
+	memcpy(ret->bytes, attr_data(a), n);
 	return 0;
 }
 
@@ -271,8 +302,8 @@ static int decode_addr(const struct nlmsghdr *nlh, RtnlMessage *m)
 /* RTA_VIA: an IPv4 route whose gateway is an IPv6 address. */
 static int decode_via(const struct nlattr *a, Nexthop *nh)
 {
-	const struct rtvia *via = mnl_attr_get_payload(a);
-	size_t len = mnl_attr_get_payload_len(a);
+	const struct rtvia *via = attr_data(a);
+	size_t len = attr_len(a);
 
 	if (len < sizeof(*via))
 		return -EBADMSG;
@@ -305,8 +336,8 @@ static const uint8_t KERNEL_NEXTHOP_MARKS = RTNH_F_DEAD | RTNH_F_LINKDOWN;
 
 static int decode_multipath(const struct nlattr *mp, Route *r, Nexthop *storage)
 {
-	const uint8_t *p = mnl_attr_get_payload(mp);
-	size_t left = mnl_attr_get_payload_len(mp);
+	const uint8_t *p = attr_data(mp);
+	size_t left = attr_len(mp);
 
 	r->n_nexthops = 0;
 	while (left > 0) {
@@ -319,22 +350,19 @@ static int decode_multipath(const struct nlattr *mp, Route *r, Nexthop *storage)
 			return -EBADMSG;
 
 		Nexthop *nh = &storage[r->n_nexthops++];
-		memset(nh, 0, sizeof(*nh));
-		nh->ifindex = (uint32_t)rtnh->rtnh_ifindex;
-		nh->flags = rtnh->rtnh_flags & (uint8_t)~KERNEL_NEXTHOP_MARKS;
-		nh->weight = (uint8_t)(rtnh->rtnh_hops + 1);
+		*nh = (Nexthop){
+		    .ifindex = (uint32_t)rtnh->rtnh_ifindex,
+		    .flags = rtnh->rtnh_flags & (uint8_t)~KERNEL_NEXTHOP_MARKS,
+		    .weight = (uint8_t)(rtnh->rtnh_hops + 1),
+		};
 
 		const struct nlattr *gateway = NULL, *via = NULL;
-		const uint8_t *attrs = p + RTNH_ALIGN(sizeof(*rtnh));
-		int attrs_len = (int)rtnh->rtnh_len - (int)RTNH_ALIGN(sizeof(*rtnh));
-		const struct nlattr *a = (const struct nlattr *)attrs;
-		while (attrs_len > 0 && mnl_attr_ok(a, attrs_len)) {
-			if (mnl_attr_get_type(a) == RTA_GATEWAY)
+		for_each_attr(a, p + RTNH_ALIGN(sizeof(*rtnh)), p + rtnh->rtnh_len)
+		{
+			if (attr_type(a) == RTA_GATEWAY)
 				gateway = a;
-			else if (mnl_attr_get_type(a) == RTA_VIA)
+			else if (attr_type(a) == RTA_VIA)
 				via = a;
-			attrs_len -= (int)MNL_ALIGN(a->nla_len);
-			a = mnl_attr_next(a);
 		}
 		int err = decode_gateway(gateway, via, r->family, nh);
 		if (err < 0)
@@ -349,13 +377,64 @@ static int decode_multipath(const struct nlattr *mp, Route *r, Nexthop *storage)
 	return 0;
 }
 
+/* A u32 attribute: exactly four bytes, as mnl_attr_validate(MNL_TYPE_U32) wants them. */
+static int route_u32(const struct nlattr *a, uint32_t *ret)
+{
+	if (attr_len(a) != sizeof(*ret))
+		return -EBADMSG;
+	memcpy(ret, attr_data(a), sizeof(*ret));
+	return 0;
+}
+
+/* The attributes a route is made of, found in one pass: a dump of a million routes is a million
+ * of these, so no table of every RTA_* type to clear and no call per attribute. */
+typedef struct RouteAttrs {
+	const struct nlattr *table, *priority, *dst, *src, *oif, *gateway, *via, *multipath;
+} RouteAttrs;
+
+static void collect_route_attrs(const struct nlmsghdr *nlh, RouteAttrs *ra)
+{
+	*ra = (RouteAttrs){};
+	for_each_attr(a, message_attrs(nlh, sizeof(struct rtmsg)), message_end(nlh))
+	{
+		switch (attr_type(a)) {
+		case RTA_TABLE:
+			ra->table = a;
+			break;
+		case RTA_PRIORITY:
+			ra->priority = a;
+			break;
+		case RTA_DST:
+			ra->dst = a;
+			break;
+		case RTA_SRC:
+			ra->src = a;
+			break;
+		case RTA_OIF:
+			ra->oif = a;
+			break;
+		case RTA_GATEWAY:
+			ra->gateway = a;
+			break;
+		case RTA_VIA:
+			ra->via = a;
+			break;
+		case RTA_MULTIPATH:
+			ra->multipath = a;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 static int decode_route(const struct nlmsghdr *nlh, RtnlMessage *m)
 {
-	const struct nlattr *tb[RTA_MAX + 1];
 	Route *r = &m->route;
+	RouteAttrs ra;
 	int err;
 
-	if (parse_message_attrs(nlh, sizeof(struct rtmsg), tb, RTA_MAX) < 0)
+	if (payload_len(nlh) < sizeof(struct rtmsg))
 		return -EBADMSG;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	/* Only IPv4 and IPv6 unicast tables; cloned entries are the IPv6 route cache, not config.
@@ -369,40 +448,40 @@ static int decode_route(const struct nlmsghdr *nlh, RtnlMessage *m)
 	if (rtm->rtm_dst_len > bits || rtm->rtm_src_len > bits)
 		return -EBADMSG;
 
-	memset(r, 0, sizeof(*r));
-	r->family = rtm->rtm_family;
-	r->dst_len = rtm->rtm_dst_len;
-	r->src_len = rtm->rtm_src_len;
-	r->tos = rtm->rtm_tos;
-	r->protocol = rtm->rtm_protocol;
-	r->scope = rtm->rtm_scope;
-	r->type = rtm->rtm_type;
-	r->table = rtm->rtm_table;
-	r->flags = rtm->rtm_flags & (RTNH_F_ONLINK | RTNH_F_PERVASIVE);
-	r->nexthops = m->nexthops;
+	collect_route_attrs(nlh, &ra);
+	*r = (Route){
+	    .family = rtm->rtm_family,
+	    .dst_len = rtm->rtm_dst_len,
+	    .src_len = rtm->rtm_src_len,
+	    .tos = rtm->rtm_tos,
+	    .protocol = rtm->rtm_protocol,
+	    .scope = rtm->rtm_scope,
+	    .type = rtm->rtm_type,
+	    .table = rtm->rtm_table,
+	    .flags = rtm->rtm_flags & (RTNH_F_ONLINK | RTNH_F_PERVASIVE),
+	    .nexthops = m->nexthops,
+	};
 
-	if (tb[RTA_TABLE] && (err = attr_u32(tb[RTA_TABLE], &r->table)) < 0)
+	if (ra.table && (err = route_u32(ra.table, &r->table)) < 0)
 		return err;
-	if (tb[RTA_PRIORITY] && (err = attr_u32(tb[RTA_PRIORITY], &r->priority)) < 0)
+	if (ra.priority && (err = route_u32(ra.priority, &r->priority)) < 0)
 		return err;
-	if (tb[RTA_DST] && (err = attr_address(tb[RTA_DST], r->family, &r->dst)) < 0)
+	if (ra.dst && (err = attr_address(ra.dst, r->family, &r->dst)) < 0)
 		return err;
-	if (tb[RTA_SRC] && (err = attr_address(tb[RTA_SRC], r->family, &r->src)) < 0)
+	if (ra.src && (err = attr_address(ra.src, r->family, &r->src)) < 0)
 		return err;
 
-	if (tb[RTA_MULTIPATH]) {
+	if (ra.multipath) {
 		r->multipath = true;
-		if ((err = decode_multipath(tb[RTA_MULTIPATH], r, m->nexthops)) < 0)
+		if ((err = decode_multipath(ra.multipath, r, m->nexthops)) < 0)
 			return err;
-	} else if (tb[RTA_OIF] || tb[RTA_GATEWAY] || tb[RTA_VIA]) {
+	} else if (ra.oif || ra.gateway || ra.via) {
 		Nexthop *nh = &m->nexthops[0];
-		memset(nh, 0, sizeof(*nh));
+		*nh = (Nexthop){.weight = 1, .flags = (uint8_t)r->flags};
 		r->n_nexthops = 1;
-		nh->weight = 1;
-		nh->flags = (uint8_t)r->flags;
-		if (tb[RTA_OIF] && (err = attr_u32(tb[RTA_OIF], &nh->ifindex)) < 0)
+		if (ra.oif && (err = route_u32(ra.oif, &nh->ifindex)) < 0)
 			return err;
-		if ((err = decode_gateway(tb[RTA_GATEWAY], tb[RTA_VIA], r->family, nh)) < 0)
+		if ((err = decode_gateway(ra.gateway, ra.via, r->family, nh)) < 0)
 			return err;
 	}
 	m->kind = nlh->nlmsg_type == RTM_NEWROUTE ? RTNL_ROUTE_NEW : RTNL_ROUTE_DEL;

@@ -6,6 +6,11 @@
  *
  *   ready-timer TIMEOUT_S COMMAND [ARGS…]   prints {"ready_s": …, "rss_kib": …, "cpu_s": …, "exit":
  * …}
+ *
+ * With --until-exit first, the peer's measure: the time from exec to the command's own exit (its
+ * output passes through first), so that both sides of a comparison pay their process start.
+ *
+ *   ready-timer --until-exit COMMAND [ARGS…]  prints {"exit_s": …, "exit": …}
  */
 #include <errno.h>
 #include <poll.h>
@@ -56,10 +61,36 @@ static double cpu_seconds(pid_t pid)
 	return (double)ns / 1e9;
 }
 
+static int time_until_exit(char **argv)
+{
+	struct timespec start;
+	int status = 0;
+
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execv(argv[0], argv);
+		perror("ready-timer: exec");
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		perror("ready-timer: waiting for the command");
+		return 1;
+	}
+	double seconds = elapsed(&start);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	printf("{\"exit_s\": %.4f, \"exit\": %d}\n", seconds, code);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], "--until-exit") == 0)
+		return time_until_exit(argv + 2);
 	if (argc < 3) {
-		fprintf(stderr, "Usage: ready-timer TIMEOUT_S COMMAND [ARGS...]\n");
+		fprintf(stderr, "Usage: ready-timer TIMEOUT_S COMMAND [ARGS...]\n"
+				"       ready-timer --until-exit COMMAND [ARGS...]\n");
 		return 2;
 	}
 	double timeout = atof(argv[1]);

@@ -702,6 +702,68 @@ static void test_questions_local_answer(void **state)
 	netstate_free(ns);
 }
 
+/* The peer test goes by binary search over the sorted peers: check it against every peer, one by
+ * one, on 5000 peers of both families given in no order, for prefixes of every length. */
+static void test_route_covers_peer_among_many(void **state)
+{
+	enum { N = 5000 };
+	Prefix *peers = calloc(N, sizeof(*peers));
+	uint32_t seed = 12345;
+	assert_non_null(peers);
+	for (size_t i = 0; i < N; i++) {
+		seed = seed * 1103515245u + 12345u;
+		peers[i].family = i % 3 == 0 ? AF_INET6 : AF_INET;
+		peers[i].len = (uint8_t)(peers[i].family == AF_INET6 ? 128 : 32);
+		/* 172.16.0.0/12 and 2001:db8::/32 with random low bits: neighbours share prefixes
+		 */
+		uint32_t v4 = htonl(0xac100000u | (seed >> 12));
+		if (peers[i].family == AF_INET) {
+			memcpy(peers[i].addr.bytes, &v4, 4);
+		} else {
+			memcpy(peers[i].addr.bytes, "\x20\x01\x0d\xb8", 4);
+			memcpy(peers[i].addr.bytes + 12, &seed, 4);
+		}
+	}
+	Prefix native;
+	assert_int_equal(prefix_parse("10.42.0.0/16", &native), 0);
+	NetState *ns;
+	assert_int_equal(netstate_new(&ns), 0);
+	assert_int_equal(netstate_set_route_filter(ns, &native, 1, peers, N), 0);
+	assert_int_equal(add_link(ns, 2, "eth0", "", IFF_UP), APPLY_CHANGED);
+
+	size_t kept = 0, counted = 0;
+	for (size_t i = 0; i < 2000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		bool v6 = i % 2;
+		const Prefix *near = &peers[(seed >> 8) % N];
+		build_route(RTNL_ROUTE_NEW, v6 ? "2001:db8::/64" : "100.64.0.0/24",
+			    v6 ? "fe80::1" : "10.0.0.1", 2);
+		Route *r = &msg.route;
+		unsigned bits = v6 ? 128 : 32;
+		r->dst_len = (uint8_t)(1 + seed % bits);
+		/* near a peer, a bit flipped somewhere, and stray bits past the length left in */
+		if (near->family == r->family)
+			r->dst = near->addr;
+		r->dst.bytes[(seed >> 16) % (bits / 8)] ^= (uint8_t)(1u << ((seed >> 24) % 8));
+		bool expected = false;
+		for (size_t p = 0; p < N && !expected; p++) {
+			Prefix dst = {.family = r->family, .len = r->dst_len, .addr = r->dst};
+			expected = prefix_contains(&dst, peers[p].family, &peers[p].addr);
+		}
+		if (prefix_overlaps(&native, &(Prefix){r->family, r->dst_len, r->dst}))
+			continue; /* kept for the native CIDR, whatever the peers */
+		if (netstate_route_is_kept(ns, r) != expected)
+			fail_msg("route %zu (/%u): expected %s", i, r->dst_len,
+				 expected ? "kept" : "counted only");
+		expected ? kept++ : counted++;
+	}
+	/* both answers were exercised */
+	assert_true(kept > 100);
+	assert_true(counted > 100);
+	netstate_free(ns);
+	free(peers);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +783,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_questions_keep_fewer_connected_routes),
 	    cmocka_unit_test(test_questions_follow_changes),
 	    cmocka_unit_test(test_questions_local_answer),
+	    cmocka_unit_test(test_route_covers_peer_among_many),
 	};
 	return unit_main(argc, argv, tests);
 }
