@@ -32,16 +32,16 @@ void daemon_announce(Daemon *d, CheckId check, const char *subject, Action resul
 	daemon_queue_action(d, check, subject, result, message, now);
 }
 
-/* The delete of link goes to the enforcer; what it answers comes back to daemon_on_removed(). */
-static void send_remove(Daemon *d, const Link *link, CheckId check, bool at_once)
+static void log_removing(const Link *link, CheckId check)
 {
-	int r = -EBUSY;
+	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(check));
+}
 
-	if (at_once)
-		r = enforcer_remove_link_now(d->enforcer, link->ifindex, link->name, link->kind,
-					     check);
-	if (r == -EBUSY)
-		r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind, check);
+/* The delete of link goes to the enforcer's senders; what they answer comes back to
+ * daemon_on_removed(). */
+static void send_remove(Daemon *d, const Link *link, CheckId check)
+{
+	int r = enforcer_remove_link(d->enforcer, link->ifindex, link->name, link->kind, check);
 	if (r < 0) {
 		char message[256];
 		snprintf(message, sizeof(message), "Could not queue the delete of %s: %s",
@@ -49,7 +49,7 @@ static void send_remove(Daemon *d, const Link *link, CheckId check, bool at_once
 		daemon_announce(d, check, link->name, ACTION_FAILED, message);
 		return;
 	}
-	log_info("Removing %s (%s): %s", link->name, link->kind, check_to_string(check));
+	log_removing(link, check);
 }
 
 static void remove_device(Daemon *d, const Finding *f)
@@ -62,7 +62,7 @@ static void remove_device(Daemon *d, const Finding *f)
 	    enforcer_link_pending(d->enforcer, link->ifindex) ||
 	    enforcer_name_pending(d->enforcer, link->name))
 		return; /* a pending name: decided again once its answer is in (on_removed) */
-	send_remove(d, link, f->check, false);
+	send_remove(d, link, f->check);
 }
 
 void daemon_enforce_new_link(Daemon *d, const Link *link)
@@ -77,14 +77,22 @@ void daemon_enforce_new_link(Daemon *d, const Link *link)
 	if (!enforce_remove_at_once(d->config, d->netstate, link, d->native_ifindex,
 				    d->verdict->phase.phase, &removals, &d->actions, now))
 		return;
+	/* The kernel's newest word and an idle enforcer (so no delete of this name awaits its
+	 * answer): the loop sends the delete itself. */
+	if (mirror_notification_is_latest(d->mirror) &&
+	    enforcer_remove_link_now(d->enforcer, link->ifindex, link->name, link->kind,
+				     CHECK_FLANNEL_DEVICE) == 0) {
+		log_removing(link, CHECK_FLANNEL_DEVICE);
+		return;
+	}
 	/* A name whose delete still awaits its answer is left to the evaluation: that removal is
 	 * not counted in the history yet (daemon_on_removed). */
 	if (enforcer_link_pending(d->enforcer, link->ifindex) ||
 	    enforcer_name_pending(d->enforcer, link->name))
 		return;
-	/* Not the newest word, or the enforcer busy: the senders take it, checked against the
-	 * model again when handed over (daemon_may_send()), by then with this link in it. */
-	send_remove(d, link, CHECK_FLANNEL_DEVICE, mirror_notification_is_latest(d->mirror));
+	/* Otherwise the senders take it, checked against the model again when handed over
+	 * (daemon_may_send()), by then with this link in it. */
+	send_remove(d, link, CHECK_FLANNEL_DEVICE);
 }
 
 int daemon_may_send(Enforcer *e, uint32_t ifindex, const char *name, void *userdata)
