@@ -474,14 +474,6 @@ int enforcer_remove_link(Enforcer *e, uint32_t ifindex, const char *name, const 
 	return enqueue(e, &q);
 }
 
-/* snprintf()'s work without its cost on the reaction path: names fit, or are cut like it cuts. */
-static void copy_name(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 int enforcer_remove_link_now(Enforcer *e, uint32_t ifindex, const char *name, const char *kind,
 			     CheckId check)
 {
@@ -494,10 +486,10 @@ int enforcer_remove_link_now(Enforcer *e, uint32_t ifindex, const char *name, co
 		return -EBUSY;
 	Slot *slot = &e->slots[LOOP_SLOT];
 	slot->request = (Request){.ifindex = ifindex, .check = check};
-	copy_name(slot->request.name, sizeof(slot->request.name), name);
-	copy_name(slot->request.kind, sizeof(slot->request.kind), kind);
+	string_copy(slot->request.name, sizeof(slot->request.name), name);
+	string_copy(slot->request.kind, sizeof(slot->request.kind), kind);
 	slot->result = (EnforcerResult){.ifindex = ifindex, .check = check};
-	copy_name(slot->result.name, sizeof(slot->result.name), name);
+	string_copy(slot->result.name, sizeof(slot->result.name), name);
 	slot->result.error = delete_link(&e->loop_sender, &slot->request, &slot->result);
 	/* Reported from the results' handler like a sender's, never from inside the caller's. */
 	pthread_mutex_lock(&e->lock);

@@ -178,7 +178,7 @@ static uint64_t target_key_of(const void *p)
 
 static void copy_name(char dst[static FW_NAME_MAX], const char *src)
 {
-	snprintf(dst, FW_NAME_MAX, "%s", src ? src : "");
+	string_copy(dst, FW_NAME_MAX, src ? src : "");
 }
 
 /* ---- removal, keeping the arrays dense ---- */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -65,6 +66,14 @@ static inline void yaml_document_deletep(yaml_document_t *d)
 
 /* errno as a negative value, never 0: a failing libc call that forgot errno still reports failure.
  */
+/* snprintf(dst, size, "%s", src) without the formatter: src cut to size - 1 bytes, terminated. */
+static inline void string_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static inline int negative_errno(void)
 {
 	return errno > 0 ? -errno : -EIO;
