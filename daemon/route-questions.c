@@ -190,8 +190,15 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 			reopen_or_fail(q, negative_errno());
 			break;
 		}
-		if (sender.nl_pid != 0 || (msg.msg_flags & MSG_TRUNC))
+		if (sender.nl_pid != 0)
+			continue; /* not the kernel's word (the socket is connected: cannot happen)
+				   */
+		if (msg.msg_flags & MSG_TRUNC) {
+			/* The cut-off answers would wait for the stall timer: ask at once. */
+			log_warning("An answer to route questions was truncated, asking again");
+			ask_all_again(q);
 			continue;
+		}
 		if (handle_buffer(q, q->buf, (size_t)n))
 			changed = true;
 	}
